@@ -1,0 +1,78 @@
+"""The contract every mechanism module in ``dormancy_widgets.models`` follows.
+
+Adding a mechanism means reading this docstring, writing one module, and adding its
+explorer. The rules, numbered so that reviews can point at them:
+
+1. The module imports numpy and the standard library only: no widget, plotting or
+   IPython import (``tests/test_model_layer.py`` enforces it). It must run headless.
+2. ``PARAMS`` is an ordered mapping ``name -> Param``. Names are the symbols of the
+   source paper; defaults are the published fit (or a teaching choice, said so in
+   ``Param.source``); ``low``/``high`` bound the range where the model is meaningful and
+   numerically safe. Sliders, validation, property tests and the docs tables come from it.
+3. ``PRESETS`` maps a name to a ``Preset``: values plus the citation they come from.
+4. ``simulate(t, *, seed=None, **params) -> Result`` validates every parameter with
+   ``params.validate`` (a bad value raises ``ValueError`` naming the parameter, the value
+   and the allowed range) and ``t`` with ``params.validate_time``.
+5. Any parameter may be an array. Parameter arrays broadcast together to a *batch shape*;
+   every state array in the result has shape ``batch_shape + (len(t),)``: time is the last
+   axis. A batch is one array computation, never a Python loop over trajectories.
+6. Stochastic models draw only from ``numpy.random.default_rng(seed)``; the same seed gives
+   the same numbers to the bit. Deterministic models accept and ignore ``seed``.
+7. ``Result`` is a frozen dataclass (subclass of ``base.Result``) holding ``t``, the validated
+   ``params`` and the states named with the paper's symbols. ``STATES`` lists those names
+   for export. ``summary()`` returns the headline numbers as a dict (scalars for a single
+   run, arrays of the batch shape otherwise) that readouts, lessons and tests all use.
+8. Every returned number is finite: where a law would overflow, the module caps it at a
+   documented bound rather than hand ``inf`` or ``nan`` to a plot. Times that are never
+   reached are reported as ``math.inf`` in ``summary()`` only, never in state arrays.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["Result"]
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Base of every model's result: times, the validated parameters, named state arrays."""
+
+    t: np.ndarray
+    params: Mapping[str, Any]
+
+    #: names of the state attributes, in export order (set by each subclass)
+    STATES: ClassVar[tuple[str, ...]] = ()
+    #: unit of ``t`` (every model in this package uses days)
+    TIME_UNIT: ClassVar[str] = "days"
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        if not self.STATES:
+            return ()
+        return np.shape(getattr(self, self.STATES[0]))[:-1]
+
+    def states(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in self.STATES}
+
+    def summary(self) -> dict[str, Any]:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def to_csv(self) -> str:
+        """The run as CSV text: one row per output time (and per batch member, if any)."""
+        buf = io.StringIO()
+        states = self.states()
+        shape = self.batch_shape
+        index_cols = [f"i{k}" for k in range(len(shape))]
+        buf.write(",".join([*index_cols, f"t_{self.TIME_UNIT}", *states]) + "\n")
+        for idx in np.ndindex(*shape):
+            cols = [np.broadcast_to(states[s], shape + (len(self.t),))[idx] for s in states]
+            for j, tj in enumerate(self.t):
+                row = [str(i) for i in idx] + [f"{tj:.6g}"] + [f"{c[j]:.8g}" for c in cols]
+                buf.write(",".join(row) + "\n")
+        return buf.getvalue()
