@@ -22,4 +22,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'dormancy_widgets' has no attribute {name!r}")
 
 
-__all__ = ["GrowthExplorer", "__version__"]
+__all__ = [
+    "AngiogenicExplorer",
+    "CascadeExplorer",
+    "CellularDormancyExplorer",
+    "EscapeExplorer",
+    "GrowthExplorer",
+    "HeterogeneityExplorer",
+    "ImmuneExplorer",
+    "__version__",
+]

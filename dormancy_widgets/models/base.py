@@ -22,7 +22,10 @@ explorer. The rules, numbered so that reviews can point at them:
    ``params`` and the states named with the paper's symbols. ``STATES`` lists those names
    for export. ``summary()`` returns the headline numbers as a dict (scalars for a single
    run, arrays of the batch shape otherwise) that readouts, lessons and tests all use.
-8. Every returned number is finite: where a law would overflow, the module caps it at a
+8. Module constants: ``STOCHASTIC`` (bool: does ``simulate`` draw random numbers?) and
+   ``DEFAULT_T`` (the output times in days that the explorer opens with and the generic
+   tests use).
+9. Every state array is finite and non-negative: where a law would overflow, the module caps it at a
    documented bound rather than hand ``inf`` or ``nan`` to a plot. Times that are never
    reached are reported as ``math.inf`` in ``summary()`` only, never in state arrays.
 """

@@ -34,6 +34,8 @@ from .base import Result
 from .params import Param, Preset, validate, validate_time
 
 __all__ = [
+    "DEFAULT_T",
+    "STOCHASTIC",
     "PARAMS",
     "PRESETS",
     "LAWS",
@@ -58,6 +60,10 @@ __all__ = [
 ]
 
 LAWS = ("exponential", "logistic", "gompertz")
+
+STOCHASTIC = False
+#: twelve years at about nine-day resolution
+DEFAULT_T = np.linspace(0.0, 12 * 365.25, 481)
 
 #: 1e9 cells per cm^3, i.e. 1e6 per mm^3: the usual conversion (Udagawa 2008; Norton 1988).
 CELLS_PER_MM3 = 1e6

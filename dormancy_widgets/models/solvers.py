@@ -96,20 +96,36 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def _bd_transition(b: np.ndarray, d: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """(alpha, beta) of the linear birth-death process over a time ``dt``.
+    """(alpha, q) of the linear birth-death process over a time ``dt``.
 
     One cell leaves no descendants with probability ``alpha``; otherwise it leaves a
-    geometric number ``k >= 1`` of them, ``P(k) = (1 - beta) beta**(k-1)`` (Kendall 1948).
+    geometric number ``k >= 1`` of them, ``P(k) = q (1 - q)**(k-1)`` (Kendall 1948).
     With ``r = b - d`` and ``phi = (exp(r dt) - 1) / r`` (``phi -> dt`` as ``r -> 0``):
-    ``alpha = d phi / (1 + b phi)``, ``beta = b phi / (1 + b phi)``.
+    ``alpha = d phi / (1 + b phi)`` and ``q = 1 / (1 + b phi)``; the mean lineage size is
+    ``1 / q``. When ``phi`` overflows, ``alpha`` takes its limit ``d / b`` and ``q`` is 0.
     """
     r = b - d
     rt = r * dt
     small = np.abs(rt) < 1e-8
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         phi = np.where(small, dt * (1.0 + rt / 2.0), np.expm1(rt) / np.where(small, 1.0, r))
-    denom = 1.0 + b * phi
-    return d * phi / denom, b * phi / denom
+        q = 1.0 / (1.0 + b * phi)
+        alpha = np.where(np.isinf(phi), d / np.where(b > 0, b, 1.0), d * phi * q)
+    return alpha, q
+
+
+def _bd_step(
+    rng: np.random.Generator, n: np.ndarray, b: np.ndarray, d: np.ndarray, dt: float, cap: int
+) -> np.ndarray:
+    """One exact step of ``dt`` days for lesions of ``n`` cells (all alive, below the cap)."""
+    alpha, q = _bd_transition(b, d, dt)
+    k = rng.binomial(n, 1.0 - alpha)
+    m = np.minimum(k, cap)
+    # lineages whose mean size already exceeds the cap are set to the cap outright
+    grow = (k > 0) & (q * cap > 1.0)
+    m[grow] += rng.negative_binomial(k[grow], q[grow])
+    m[(k > 0) & (q * cap <= 1.0)] = cap
+    return np.minimum(m, cap)
 
 
 def extinction_probability(birth: ArrayLike, death: ArrayLike, n0: ArrayLike = 1) -> np.ndarray:
@@ -136,7 +152,7 @@ def birth_death(
     ``birth`` and ``death`` broadcast to the batch shape. The sampling is exact in
     distribution: over each output interval a lesion of ``n`` cells keeps
     ``K ~ Binomial(n, 1 - alpha)`` surviving lineages, and those hold
-    ``K + NegativeBinomial(K, 1 - beta)`` cells (a sum of ``K`` geometric lineages).
+    ``K + NegativeBinomial(K, q)`` cells (a sum of ``K`` geometric lineages).
     Extinct and capped lesions leave the working arrays, so work shrinks as lesions die.
 
     Returns int64 counts of shape ``batch_shape + (len(t),)``; ``t[0]`` holds ``n0``.
@@ -162,12 +178,7 @@ def birth_death(
         out[capped, j] = cap
         dt = times[j] - times[j - 1]
         if live.size and dt > 0:
-            alpha, beta = _bd_transition(b_all[live], d_all[live], dt)
-            k = rng.binomial(n[live], 1.0 - alpha)
-            grown = k > 0
-            m = k.copy()
-            m[grown] += rng.negative_binomial(k[grown], 1.0 - beta[grown])
-            n[live] = np.minimum(m, cap)
+            n[live] = _bd_step(rng, n[live], b_all[live], d_all[live], dt, cap)
         if live.size:
             out[live, j] = n[live]
             hit = n[live] >= cap
@@ -214,12 +225,7 @@ def tau_leap(
             n, b, d = (np.array(a) for a in np.broadcast_arrays(n, b, d))
             alive = (n > 0) & (n < cap)
             if alive.any():
-                alpha, beta = _bd_transition(b[alive], d[alive], h)
-                k = rng.binomial(n[alive], 1.0 - alpha)
-                grown = k > 0
-                m = k.copy()
-                m[grown] += rng.negative_binomial(k[grown], 1.0 - beta[grown])
-                n[alive] = np.minimum(m, cap)
+                n[alive] = _bd_step(rng, n[alive], b[alive], d[alive], h, cap)
             tc += h
         out.append(np.array(n, copy=True))
     shape = np.broadcast_shapes(*(o.shape for o in out))

@@ -1,6 +1,28 @@
-"""Interactive explorers (ipywidgets + bqplot), one per mechanism, on a shared base."""
+"""Interactive explorers (ipywidgets + bqplot), one per mechanism, on a shared base.
+
+Explorers are imported on first use, so that opening one lesson does not build the others.
+"""
+
+from importlib import import_module
 
 from .base import Explorer
-from .growth import GrowthExplorer
 
-__all__ = ["Explorer", "GrowthExplorer"]
+#: explorer class name -> module under ``dormancy_widgets.widgets`` (lesson order)
+EXPLORERS = {
+    "GrowthExplorer": "growth",
+    "CellularDormancyExplorer": "cellcycle",
+    "AngiogenicExplorer": "angiogenic",
+    "ImmuneExplorer": "immune",
+    "CascadeExplorer": "cascade",
+    "HeterogeneityExplorer": "heterogeneity",
+    "EscapeExplorer": "escape",
+}
+
+
+def __getattr__(name: str):
+    if name in EXPLORERS:
+        return getattr(import_module(f".{EXPLORERS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["EXPLORERS", "Explorer", *EXPLORERS]

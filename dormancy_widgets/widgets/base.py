@@ -174,8 +174,8 @@ class Explorer(widgets.VBox):
     slow_params: ClassVar[frozenset[str]] = frozenset()
     #: short name used for export file names
     slug: ClassVar[str] = "run"
-    #: output times in days of the default run (subclasses set their own span)
-    t: np.ndarray = np.linspace(0.0, 100.0, 201)
+    #: output times in days (None: the model's ``DEFAULT_T``)
+    t: np.ndarray | None = None
 
     def __init__(self, preset: str | None = None, *, seed: int = 2024, **params: Any) -> None:
         super().__init__()
@@ -184,6 +184,8 @@ class Explorer(widgets.VBox):
         self.result: Result | None = None
         self.error: str | None = None
         self.last_update_ms = math.nan
+        if self.t is None:
+            self.t = np.asarray(self.model.DEFAULT_T, dtype=float)
         self._quiet = False
         self.controls: dict[str, widgets.ValueWidget] = {
             name: make_control(p, continuous=name not in self.slow_params)

@@ -1,0 +1,121 @@
+"""Shared numerics against exact answers: RK4 vs closed forms and solve_ivp; birth-death vs theory."""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from scipy.stats import chisquare
+
+from dormancy_widgets.models import solvers
+
+
+def test_rk4_exponential_decay_batch():
+    k = np.linspace(0.1, 2.0, 50)
+    t = np.linspace(0, 5, 11)
+    (y,) = solvers.rk4(lambda t, y: (-k * y[0],), (np.ones_like(k),), t, h=0.001)
+    assert y.shape == (50, 11)
+    np.testing.assert_allclose(y, np.exp(-k[:, None] * t), rtol=1e-9)
+
+
+def test_rk4_error_falls_as_h_to_the_fourth():
+    t = np.array([0.0, 2.0])
+    errs = [abs(solvers.rk4(lambda t, y: (y[0],), (1.0,), t, h=h)[0][-1] - np.e**2) for h in (0.1, 0.05)]
+    assert 14 < errs[0] / errs[1] < 17
+
+
+def test_rk4_matches_solve_ivp_on_a_nonlinear_system():
+    # Lotka-Volterra with a batch of prey growth rates
+    a = np.array([0.8, 1.0, 1.3])
+
+    def f(t, y):
+        x, z = y
+        return (a * x - 0.4 * x * z, 0.3 * x * z - 0.9 * z)
+
+    t = np.linspace(0, 20, 41)
+    x, z = solvers.rk4(f, (np.full(3, 2.0), np.full(3, 1.0)), t, h=0.01)
+    for i, ai in enumerate(a):
+        ref = solve_ivp(
+            lambda t, y: [ai * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]],
+            (0, 20), [2.0, 1.0], t_eval=t, rtol=1e-12, atol=1e-12, method="DOP853",
+        )
+        np.testing.assert_allclose(x[i], ref.y[0], rtol=1e-7)
+        np.testing.assert_allclose(z[i], ref.y[1], rtol=1e-7)
+
+
+def test_choose_step_meets_its_tolerance():
+    t = np.linspace(0, 10, 6)
+    f = lambda t, y: (0.5 * y[0] * (1 - y[0] / 10),)  # noqa: E731
+    h = solvers.choose_step(f, (0.1,), t, rtol=1e-9)
+    (y,) = solvers.rk4(f, (0.1,), t, h=h)
+    exact = 10 / (1 + (10 / 0.1 - 1) * np.exp(-0.5 * t))
+    np.testing.assert_allclose(y, exact, rtol=2e-9)
+
+
+def test_rk4_rejects_bad_step():
+    with pytest.raises(ValueError, match="h = 0"):
+        solvers.rk4(lambda t, y: y, (1.0,), [0, 1], h=0)
+
+
+@pytest.mark.parametrize("b, d", [(0.3, 0.2), (0.5, 0.5), (0.2, 0.4)])
+def test_birth_death_extinction_probability(b, d):
+    """Long-run extinction of a one-cell lesion is d/b (b > d) or 1 (b <= d): exact theory."""
+    n = 20000
+    t = np.array([0.0, 30.0, 400.0])
+    counts = solvers.birth_death(np.ones(n, dtype=int), b, d, t, seed=7)
+    extinct = (counts[:, -1] == 0).mean()
+    q_finite = solvers._bd_transition(np.array(b), np.array(d), 400.0)[0]
+    se = np.sqrt(q_finite * (1 - q_finite) / n)
+    assert abs(extinct - q_finite) < 4 * se + 1e-3
+    if b > d:
+        assert abs(float(solvers.extinction_probability(b, d)) - d / b) < 1e-15
+        assert abs(extinct - d / b) < 4 * np.sqrt((d / b) * (1 - d / b) / n) + 1e-3
+
+
+def test_birth_death_distribution_matches_the_exact_law():
+    """One cell after time t: P(0) = alpha and P(k) = (1-alpha)(1-beta) beta^(k-1): chi-square."""
+    b, d, t = 1.0, 0.4, 1.5
+    x = solvers.birth_death(np.ones(50000, dtype=int), b, d, [0, t], seed=11)[:, -1]
+    alpha, q = (float(v) for v in solvers._bd_transition(np.array(b), np.array(d), t))
+    ks = np.arange(0, 12)
+    p = np.where(ks == 0, alpha, (1 - alpha) * q * (1 - q) ** np.maximum(ks - 1, 0))
+    p = np.append(p, 1 - p.sum())
+    observed = np.append(np.bincount(np.minimum(x, 12), minlength=13)[:12], (x >= 12).sum())
+    assert chisquare(observed, p * x.size).pvalue > 1e-4
+
+
+def test_birth_death_mean_and_variance():
+    b, d, t, n0 = 0.7, 0.3, 3.0, 4
+    x = solvers.birth_death(np.full(100000, n0), b, d, [0, t], seed=3)[:, -1]
+    mean = n0 * np.exp((b - d) * t)
+    var = n0 * (b + d) / (b - d) * np.exp((b - d) * t) * (np.exp((b - d) * t) - 1)
+    assert abs(x.mean() - mean) < 4 * np.sqrt(var / x.size)
+    assert abs(x.var() / var - 1) < 0.05
+
+
+def test_birth_death_shape_seed_and_cap():
+    t = np.arange(0, 50, 7.0)
+    a = solvers.birth_death(np.array([[1], [5]]), np.array([0.2, 0.3, 0.4]), 0.1, t, seed=5)
+    b = solvers.birth_death(np.array([[1], [5]]), np.array([0.2, 0.3, 0.4]), 0.1, t, seed=5)
+    assert a.shape == (2, 3, len(t)) and a.dtype == np.int64
+    np.testing.assert_array_equal(a, b)
+    assert (a[..., 0] == np.array([[1], [5]])).all()
+    capped = solvers.birth_death(np.ones(10, dtype=int), 2.0, 0.0, [0, 10, 20], seed=1, cap=1000)
+    assert capped.max() == 1000 and (capped[:, -1] == 1000).all()
+
+
+def test_birth_death_rejects_negative_rates():
+    with pytest.raises(ValueError, match="death"):
+        solvers.birth_death(1, 0.1, -1.0, [0, 1])
+
+
+def test_tau_leap_is_exact_for_constant_rates():
+    x = solvers.tau_leap(np.full(50000, 5), lambda t, n: (1.0, 0.5), [0, 2.0], dt=0.5, seed=2)[:, -1]
+    mean = 5 * np.exp(1.0)
+    var = 5 * 1.5 / 0.5 * np.exp(1.0) * (np.exp(1.0) - 1)
+    assert abs(x.mean() - mean) < 4 * np.sqrt(var / x.size)
+
+
+def test_tau_leap_follows_time_varying_rates():
+    # birth rate switches off at t = 1: mean = n0 exp(0.5 * 1) exp(-0.5 * 1) = n0
+    rates = lambda t, n: (np.where(t < 1.0, 1.0, 0.0), 0.5)  # noqa: E731
+    x = solvers.tau_leap(np.full(50000, 10), rates, [0, 2.0], dt=0.01, seed=4)[:, -1]
+    assert abs(x.mean() - 10.0) < 0.15
