@@ -12,18 +12,35 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import ipywidgets as widgets
 
 from .models.params import param_table as _rows
 
-__all__ = ["predict", "check", "reproduce", "param_table", "Prediction", "Exercise"]
+__all__ = [
+    "Exercise",
+    "Prediction",
+    "binder_url",
+    "check",
+    "explore",
+    "lesson_index",
+    "param_table",
+    "predict",
+    "reproduce",
+]
+
+#: The public repository Binder builds from; a fork sets DORMANCY_WIDGETS_REPO=owner/name.
+REPOSITORY = os.environ.get("DORMANCY_WIDGETS_REPO", "dormancy-widgets/dormancy-widgets")
+BINDER = "https://mybinder.org/v2/gh"
 
 _OK = "✔"
 _NO = "✘"
@@ -232,3 +249,64 @@ def apply_query(explorer: Any, settings: Mapping[str, str]) -> None:
         explorer.message.value = "⚠ The link's settings could not all be used: " + html.escape(
             "; ".join(problems)
         )
+
+
+def binder_url(notebook: str, *, voila: bool = False, query: str = "") -> str:
+    """A Binder link that opens ``lessons/<notebook>`` in JupyterLab, or as a Voila app."""
+    path = f"lessons/{notebook}"
+    target = f"voila/render/{path}" if voila else f"lab/tree/{path}"
+    if query:
+        target += "?" + query.lstrip("?")
+    return f"{BINDER}/{REPOSITORY}/HEAD?urlpath={quote(target, safe='')}"
+
+
+def _lesson_info(path: Path) -> tuple[str, list[str]]:
+    """Title (first heading) and learning objectives (bullets of the objectives cell)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    title, objectives = path.stem, []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        text = "".join(cell.get("source", ""))
+        if title == path.stem:
+            m = re.search(r"^#\s+(.+)$", text, flags=re.MULTILINE)
+            if m:
+                title = m.group(1).strip()
+        if not objectives and "objectives" in text.lower():
+            objectives = [
+                re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line).strip()
+                for line in text.splitlines()
+                if re.match(r"^\s*(?:[-*]|\d+\.)\s+", line)
+            ]
+    return title, objectives
+
+
+def lesson_index(directory: str | Path = ".") -> widgets.HTML:
+    """A table of the numbered lessons: title, objectives, and links to open each one.
+
+    Titles and objectives are read from the notebooks themselves, so the index never
+    disagrees with the lessons.
+    """
+    rows = []
+    for path in sorted(Path(directory).glob("[0-9][0-9]_*.ipynb")):
+        if path.name.startswith("00_"):
+            continue
+        title, objectives = _lesson_info(path)
+        items = "".join(f"<li>{html.escape(o)}</li>" for o in objectives)
+        links = (
+            f"<a href='{html.escape(path.name)}'>open here</a> · "
+            f"<a href='{html.escape(binder_url(path.name))}' target='_blank'>Binder (JupyterLab)</a> · "
+            f"<a href='{html.escape(binder_url(path.name, voila=True))}' target='_blank'>"
+            "Binder (app view)</a>"
+        )
+        rows.append(
+            f"<tr><td style='vertical-align:top'><b>{html.escape(title)}</b><br>{links}</td>"
+            f"<td style='text-align:left'><ul style='margin:0'>{items}</ul></td></tr>"
+        )
+    if not rows:
+        return widgets.HTML("No lessons found next to this notebook.")
+    return widgets.HTML(
+        "<table><thead><tr><th style='text-align:left'>Lesson</th>"
+        "<th style='text-align:left'>You will be able to ...</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )

@@ -66,7 +66,7 @@ def test_opens_clean(explorer):
     assert explorer.error is None, explorer.error
     assert explorer.result is not None
     assert explorer.figures and all(isinstance(f, bq.Figure) for f in explorer.figures)
-    assert "role=\"status\"" in explorer.readout.value and len(explorer.readout.value) > 60
+    assert 'role="status"' in explorer.readout.value and len(explorer.readout.value) > 60
     assert any(arr.size > 1 for arr in mark_data(explorer))
     assert_marks_finite(explorer)
 
@@ -79,7 +79,11 @@ def _other_value(w, p):
         e = np.log10(w.value)
         target = 10 ** (lo + 0.3 * (hi - lo)) if e > lo + 0.5 * (hi - lo) else 10 ** (lo + 0.8 * (hi - lo))
     else:
-        target = p.low + 0.3 * (p.high - p.low) if w.value > (p.low + p.high) / 2 else p.low + 0.8 * (p.high - p.low)
+        target = (
+            p.low + 0.3 * (p.high - p.low)
+            if w.value > (p.low + p.high) / 2
+            else p.low + 0.8 * (p.high - p.low)
+        )
     return round(target) if p.integer else target
 
 
@@ -153,9 +157,11 @@ def test_reset_restores_the_opening_settings(explorer):
     for name, w in explorer.controls.items():
         w.value = _other_value(w, explorer.model.PARAMS[name])
     explorer.reset()
-    assert explorer.params == pytest.approx(start) if all(
-        not isinstance(v, str) for v in start.values()
-    ) else explorer.params == start
+    assert (
+        explorer.params == pytest.approx(start)
+        if all(not isinstance(v, str) for v in start.values())
+        else explorer.params == start
+    )
 
 
 def test_settings_code_round_trips(explorer):
@@ -177,7 +183,7 @@ def test_csv_export(explorer):
 
 def test_set_rejects_bad_values_and_changes_nothing(explorer):
     before = dict(explorer.params)
-    name, p = next((n, p) for n, p in explorer.model.PARAMS.items() if not p.categorical)
+    name = next(n for n, p in explorer.model.PARAMS.items() if not p.categorical)
     with pytest.raises(ValueError, match=name):
         explorer.set(**{name: float("nan")})
     with pytest.raises(ValueError, match="unknown parameter"):

@@ -40,8 +40,17 @@ def test_each_law_solves_its_ode(law):
     params = {"law": law, "N0": 3.0, "Td": 40.0, "Ninf": 1e10}
     t = np.linspace(0, 1500, 31)
     sol = solve_ivp(
-        lambda t, y: [np.log(2) / 40 if law == "exponential" else float(growth.rhs(np.exp(y[0]), **params)) / np.exp(y[0])],
-        (0, 1500), [np.log(3.0)], t_eval=t, rtol=1e-12, atol=1e-12, method="DOP853",
+        lambda t, y: [
+            np.log(2) / 40
+            if law == "exponential"
+            else float(growth.rhs(np.exp(y[0]), **params)) / np.exp(y[0])
+        ],
+        (0, 1500),
+        [np.log(3.0)],
+        t_eval=t,
+        rtol=1e-12,
+        atol=1e-12,
+        method="DOP853",
     )
     np.testing.assert_allclose(growth.simulate(t, **params).N, np.exp(sol.y[0]), rtol=1e-8)
 

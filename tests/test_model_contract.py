@@ -52,7 +52,7 @@ def test_default_run(model):
 
 
 def test_every_preset_runs(model):
-    for name, preset in model.PRESETS.items():
+    for preset in model.PRESETS.values():
         r = model.simulate(model.DEFAULT_T, seed=2, **preset.values)
         assert_finite_nonnegative(r)
 

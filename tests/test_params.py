@@ -48,7 +48,7 @@ def test_bad_values_raise_naming_the_parameter(name, value, fragment):
 
 
 def test_unknown_parameter_lists_the_known_ones():
-    with pytest.raises(ValueError, match="unknown parameter 'q'.*r, K, n, law"):
+    with pytest.raises(ValueError, match=r"unknown parameter 'q'.*r, K, n, law"):
         validate(PARAMS, {"q": 1})
 
 

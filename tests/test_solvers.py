@@ -34,8 +34,13 @@ def test_rk4_matches_solve_ivp_on_a_nonlinear_system():
     x, z = solvers.rk4(f, (np.full(3, 2.0), np.full(3, 1.0)), t, h=0.01)
     for i, ai in enumerate(a):
         ref = solve_ivp(
-            lambda t, y: [ai * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]],
-            (0, 20), [2.0, 1.0], t_eval=t, rtol=1e-12, atol=1e-12, method="DOP853",
+            lambda t, y, ai=ai: [ai * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]],
+            (0, 20),
+            [2.0, 1.0],
+            t_eval=t,
+            rtol=1e-12,
+            atol=1e-12,
+            method="DOP853",
         )
         np.testing.assert_allclose(x[i], ref.y[0], rtol=1e-7)
         np.testing.assert_allclose(z[i], ref.y[1], rtol=1e-7)

@@ -34,29 +34,29 @@ from .base import Result
 from .params import Param, Preset, validate, validate_time
 
 __all__ = [
+    "CELLS_PER_MM3",
+    "CLINICAL",
     "DEFAULT_T",
-    "STOCHASTIC",
+    "DETECTION_LIMITS",
+    "LAWS",
+    "LETHAL",
+    "MICROSCOPIC",
+    "N_CAP",
     "PARAMS",
     "PRESETS",
-    "LAWS",
+    "STOCHASTIC",
     "DetectionLimit",
-    "DETECTION_LIMITS",
-    "MICROSCOPIC",
-    "CLINICAL",
-    "LETHAL",
-    "CELLS_PER_MM3",
-    "N_CAP",
     "GrowthResult",
-    "simulate",
-    "rhs",
-    "time_to_size",
+    "cells_to_diameter",
     "cells_to_volume",
+    "diameter_to_cells",
+    "diameter_to_volume",
+    "doublings",
+    "rhs",
+    "simulate",
+    "time_to_size",
     "volume_to_cells",
     "volume_to_diameter",
-    "diameter_to_volume",
-    "cells_to_diameter",
-    "diameter_to_cells",
-    "doublings",
 ]
 
 LAWS = ("exponential", "logistic", "gompertz")
@@ -255,7 +255,7 @@ def _log_ratio(tau: np.ndarray, p: dict[str, Any]) -> np.ndarray:
     r = _rate(p)[..., None]
     n0 = p["N0"][..., None]
     ninf = p["Ninf"][..., None]
-    L = np.log(ninf / n0)  # noqa: N806 - the paper's symbol
+    L = np.log(ninf / n0)
     expo, logi, gomp = _law_masks(p["law"])
     rt = r * tau
     ln_exp = rt
@@ -280,11 +280,11 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> GrowthResult:
     p = validate(PARAMS, params)
     tau = _growth_clock(times, p["t_pause"], p["pause"])
     ln_n = np.log(p["N0"])[..., None] + _log_ratio(tau, p)
-    N = np.exp(np.minimum(ln_n, math.log(N_CAP)))  # noqa: N806 - the paper's symbol
+    N = np.exp(np.minimum(ln_n, math.log(N_CAP)))
     return GrowthResult(t=times, params=p, N=N)
 
 
-def rhs(N: ArrayLike, **params: Any) -> np.ndarray:  # noqa: N803 - the paper's symbol
+def rhs(N: ArrayLike, **params: Any) -> np.ndarray:
     """dN/dt of the chosen law (ignoring the plateau): the ODE the closed forms solve."""
     p = validate(PARAMS, params)
     n = np.asarray(N, dtype=float)
@@ -301,9 +301,9 @@ def _time_to(cells: ArrayLike, p: dict[str, Any]) -> np.ndarray:
     target = np.asarray(cells, dtype=float)
     r = _rate(p)
     n0, ninf = p["N0"], p["Ninf"]
-    L = np.log(ninf / n0)  # noqa: N806
+    L = np.log(ninf / n0)
     x = np.log(target / n0)  # ln ratio to reach
-    expo, logi, gomp = _law_masks(p["law"])
+    expo, logi, _ = _law_masks(p["law"])
     with np.errstate(divide="ignore", invalid="ignore"):
         tau_exp = x / r
         reachable = target < ninf

@@ -17,10 +17,10 @@ import numpy as np
 __all__ = [
     "Param",
     "Preset",
-    "validate",
-    "validate_time",
     "batch_shape",
     "param_table",
+    "validate",
+    "validate_time",
 ]
 
 
@@ -54,9 +54,7 @@ class Param:
                 raise ValueError(f"Param {self.name}: default {self.default!r} not in {self.choices}")
             return
         if not (self.low <= self.default <= self.high):
-            raise ValueError(
-                f"Param {self.name}: default {self.default} outside [{self.low}, {self.high}]"
-            )
+            raise ValueError(f"Param {self.name}: default {self.default} outside [{self.low}, {self.high}]")
         if self.log and self.low <= 0:
             raise ValueError(f"Param {self.name}: a log-scale parameter needs low > 0")
 
@@ -118,9 +116,7 @@ def _check_choice(p: Param, value: Any) -> Any:
 def _check_number(p: Param, value: Any) -> np.ndarray:
     label = _label(p)
     if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
-        raise ValueError(
-            f"{p.name} = {value!r} is not allowed: {label} must be {p.describe_range()}."
-        )
+        raise ValueError(f"{p.name} = {value!r} is not allowed: {label} must be {p.describe_range()}.")
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:  # ragged lists and the like
@@ -145,8 +141,7 @@ def _check_number(p: Param, value: Any) -> np.ndarray:
         v = arr[idx]
         shown = "nan" if np.isnan(v) else _fmt(float(v))
         raise ValueError(
-            f"{p.name} = {shown}{_where(idx)} is not allowed: {label} must be "
-            f"{p.describe_range()}."
+            f"{p.name} = {shown}{_where(idx)} is not allowed: {label} must be {p.describe_range()}."
         )
     return arr
 
@@ -193,7 +188,9 @@ def validate_time(t: Any, *, name: str = "t", unit: str = "days", high: float = 
     try:
         arr = np.asarray(t, dtype=float)
     except (ValueError, TypeError):
-        raise ValueError(f"{name} = {t!r} is not allowed: {name} must be a 1-D array of times in {unit}.") from None
+        raise ValueError(
+            f"{name} = {t!r} is not allowed: {name} must be a 1-D array of times in {unit}."
+        ) from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1 or arr.size == 0:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["rk4", "choose_step", "birth_death", "tau_leap", "extinction_probability", "BD_CAP"]
+__all__ = ["BD_CAP", "birth_death", "choose_step", "extinction_probability", "rk4", "tau_leap"]
 
 State = tuple[np.ndarray, ...]
 RHS = Callable[[float, State], Sequence[np.ndarray]]
@@ -44,16 +44,12 @@ def rk4(rhs: RHS, y0: Sequence[ArrayLike], t: ArrayLike, *, h: float) -> State:
             k2 = rhs(tc + dt / 2, tuple(v + dt / 2 * k for v, k in zip(y, k1)))
             k3 = rhs(tc + dt / 2, tuple(v + dt / 2 * k for v, k in zip(y, k2)))
             k4 = rhs(tc + dt, tuple(v + dt * k for v, k in zip(y, k3)))
-            y = tuple(
-                v + dt / 6 * (a + 2 * b + 2 * c + d) for v, a, b, c, d in zip(y, k1, k2, k3, k4)
-            )
+            y = tuple(v + dt / 6 * (a + 2 * b + 2 * c + d) for v, a, b, c, d in zip(y, k1, k2, k3, k4))
             tc += dt
         for o, v in zip(out, y):
             o.append(v)
     shape = np.broadcast_shapes(*(np.shape(v) for o in out for v in o))
-    return tuple(
-        np.stack([np.broadcast_to(v, shape) for v in o[: len(times)]], axis=-1) for o in out
-    )
+    return tuple(np.stack([np.broadcast_to(v, shape) for v in o[: len(times)]], axis=-1) for o in out)
 
 
 def choose_step(
@@ -76,9 +72,7 @@ def choose_step(
     while h > min_h:
         h /= 2
         cur = rk4(rhs, y0, times, h=h)
-        err = max(
-            float(np.max(np.abs(c - p) / np.maximum(np.abs(c), 1e-300))) for c, p in zip(cur, prev)
-        )
+        err = max(float(np.max(np.abs(c - p) / np.maximum(np.abs(c), 1e-300))) for c, p in zip(cur, prev))
         if err <= rtol:
             return h * 2
         prev = cur

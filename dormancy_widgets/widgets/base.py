@@ -33,7 +33,7 @@ from ..models.base import Result
 from ..models.params import Param, validate
 from . import palette
 
-__all__ = ["Explorer", "make_control", "make_figure", "line"]
+__all__ = ["Explorer", "line", "make_control", "make_figure"]
 
 _CSS = f"""
 <style>
@@ -136,7 +136,14 @@ def make_figure(
 
 
 def line(
-    xs: bq.Scale, ys: bq.Scale, *, color: str, dash: str = "solid", label: str = "", width: float = 3, **kw: Any
+    xs: bq.Scale,
+    ys: bq.Scale,
+    *,
+    color: str,
+    dash: str = "solid",
+    label: str = "",
+    width: float = 3,
+    **kw: Any,
 ) -> bq.Lines:
     """A Lines mark in the palette's style, empty until ``draw`` fills it."""
     return bq.Lines(
@@ -453,7 +460,8 @@ class Explorer(widgets.VBox):
 
     def _layout(self) -> tuple[widgets.Widget, ...]:
         head = widgets.HTML(
-            _CSS + f"<h3 style='margin:0.2em 0'>{html.escape(self.title)}</h3>"
+            _CSS
+            + f"<h3 style='margin:0.2em 0'>{html.escape(self.title)}</h3>"
             + (f"<p style='margin:0.2em 0'>{self.intro}</p>" if self.intro else "")
         )
         controls = list(self.controls.values())

@@ -95,7 +95,9 @@ class GrowthExplorer(Explorer):
             stroke_width=0,
         )
         self.detect_marker = line(xs, ys, color=palette.VERMILLION, dash="dotted", width=2)
-        self.ghost = line(xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3])
+        self.ghost = line(
+            xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
+        )
         self.curve = line(xs, ys, color=palette.BLUE, width=4)
         fig.marks = [
             self.plateau,
@@ -153,7 +155,9 @@ class GrowthExplorer(Explorer):
         s = result.summary()
         p = result.params
         law = str(p["law"])
-        start = f"{law.capitalize()} growth from {float(p['N0']):.3g} cell{'s' if float(p['N0']) != 1 else ''}"
+        start = (
+            f"{law.capitalize()} growth from {float(p['N0']):.3g} cell{'s' if float(p['N0']) != 1 else ''}"
+        )
         t_clin = s["days_to_clinical"]
         if not math.isfinite(t_clin):
             return (
