@@ -1,0 +1,52 @@
+# Two entry points (see README): `make lessons` and `make test`. Both create .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+EXTRAS := lessons,test,dev,browser
+STAMP := $(VENV)/.installed
+
+.PHONY: lessons test test-fast lint docs bench app clean
+
+$(STAMP): pyproject.toml binder/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c binder/requirements.txt -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+## Set up and open the lessons in JupyterLab
+lessons: $(STAMP)
+	$(VENV)/bin/jupyter lab lessons/00_start_here.ipynb
+
+## Set up and run the full test suite: lint, unit and widget tests, lessons, browser and Binder checks
+test: $(STAMP)
+	sh tools/ensure-chromium.sh
+	$(MAKE) lint
+	$(PY) -m pytest tests -m "not browser and not slow" -q
+	$(PY) -m pytest --nbval-lax --nbval-current-env lessons/ -q -p no:cacheprovider
+	$(PY) -m pytest tests -m "browser or slow" -q
+
+## The quick inner loop: unit and widget tests only
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m "not browser and not slow" -q -x
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/nbstripout --verify lessons/*.ipynb
+	$(PY) -m dormancy_widgets.docgen --check docs/models.md
+
+## Regenerate docs/models.md from the models' docstrings and PARAMS
+docs: $(STAMP)
+	$(PY) -m dormancy_widgets.docgen docs/models.md
+
+## Print benchmark ratios (vectorized core vs loops, explorer latency)
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) benchmarks/run.py
+
+## Serve the lessons as a code-free app (Voila)
+app: $(STAMP)
+	$(VENV)/bin/dormancy-widgets app
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts
