@@ -101,7 +101,8 @@ def main() -> dict[str, dict[str, float]]:
     out = {}
     print("Explorer latency (kernel side: model run + mark update + message serialization)")
     print(
-        f"{'explorer':28s} {'updates':>7s} {'median':>8s} {'p95':>8s}  {'at defaults: median':>20s} {'p95':>7s}  slowest"
+        f"{'explorer':28s} {'updates':>7s} {'median':>8s} {'p95':>8s}  "
+        f"{'at defaults: median':>20s} {'p95':>7s}  slowest"
     )
     for name in EXPLORERS:
         r = measure(name)
