@@ -10,8 +10,11 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml binder/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c binder/requirements.txt -e ".[$(EXTRAS)]"
+	grep -E '^[A-Za-z]' binder/requirements.txt > $(VENV)/constraints.txt
+	$(PY) -m pip install --quiet -c $(VENV)/constraints.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
+
+# the versions pinned for Binder constrain the development environment too
 
 ## Set up and open the lessons in JupyterLab
 lessons: $(STAMP)
