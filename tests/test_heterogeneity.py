@@ -1,0 +1,205 @@
+"""Heterogeneity model: the Luria–Delbrück construction against its exact answers, and the
+Fidler–Kripke contrast between clones and subsamples of the parent line."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from dormancy_widgets.models import heterogeneity as het
+
+
+def _recursion_variance(G: int, mu: float) -> float:
+    """Var of the ordinary-cell count by the one-step law of total variance (independent of
+    the closed form): W' | W ~ Binomial(2W, 1 - mu)."""
+    mean, var = 1.0, 0.0
+    for _ in range(G):
+        mean, var = 2 * (1 - mu) * mean, 2 * mu * (1 - mu) * mean + 4 * (1 - mu) ** 2 * var
+    return var
+
+
+def test_clone_size_is_two_to_the_generations():
+    t = np.array([0.0, 0.4, 0.5, 1.0, 1.49, 1.5, 7.5])
+    r = het.simulate(t, seed=0, Td=np.array([0.5, 1.5]))
+    g = np.array([[0, 0, 1, 2, 2, 3, 15], [0, 0, 0, 0, 0, 1, 5]])
+    np.testing.assert_array_equal(r.N, 2.0**g)
+    capped = het.simulate([0.0, 1000.0], seed=0, Td=0.5)
+    assert capped.N[-1] == 2.0**het.G_MAX and capped.summary()["generations"] == het.G_MAX
+    assert np.all(capped.M_clones <= capped.N[-1])
+
+
+def test_closed_forms():
+    # mean: mu N log2 N to first order in mu G (synchronous divisions)
+    n = 2.0**20
+    assert math.isclose(het.expected_variants(20, 1e-5), 1e-5 * n * 20, rel_tol=2e-4)
+    assert het.expected_variants(0, 1e-3) == 0.0
+    for G, mu in [(1, 0.1), (5, 1e-3), (20, 1e-5), (30, 1e-6)]:
+        # variance: Galton-Watson closed form vs the step-by-step law of total variance
+        assert math.isclose(het.variance_variants(G, mu), _recursion_variance(G, mu), rel_tol=1e-10)
+    # one generation: two daughters, each a variant with probability mu
+    mu = 0.1
+    assert math.isclose(het.expected_variants(1, mu), 2 * mu, rel_tol=1e-12)
+    assert math.isclose(het.variance_variants(1, mu), 2 * mu * (1 - mu), rel_tol=1e-12)
+    assert math.isclose(het.prob_no_variant(1, mu), (1 - mu) ** 2, rel_tol=1e-12)
+    assert math.isclose(het.prob_no_variant(3, mu), (1 - mu) ** (2 + 4 + 8), rel_tol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def many_clones():
+    """60,000 clones grown for 12 generations at mu = 1e-3 (one array step per generation)."""
+    t = np.arange(13.0)
+    return het.simulate(t, seed=11, mu=np.full(200, 1e-3), clones=300, Td=1.0)
+
+
+def test_mean_variants_match_the_exact_expectation(many_clones):
+    r = many_clones
+    mu = 1e-3
+    k = r.M_clones.shape[0] * r.M_clones.shape[1]
+    for g in range(1, 13):
+        sample = r.M_clones[..., g].astype(float)
+        mean, expect = sample.mean(), het.expected_variants(g, mu)
+        se = math.sqrt(het.variance_variants(g, mu) / k)
+        assert abs(mean - expect) < 5 * se, (g, mean, expect, se)
+        np.testing.assert_allclose(r.M[..., g].mean(), mean, rtol=1e-12)
+
+
+def test_variance_and_zero_class_match_the_exact_values(many_clones):
+    r = many_clones
+    mu, g = 1e-3, 12
+    x = r.M_clones[..., g].astype(float).ravel()
+    var = x.var(ddof=1)
+    m4 = np.mean((x - x.mean()) ** 4)
+    se_var = math.sqrt((m4 - var**2) / x.size)
+    expect = het.variance_variants(g, mu)
+    assert abs(var - expect) < 5 * se_var, (var, expect, se_var)
+    # variance-to-mean of variant counts far above 1: jackpots
+    assert expect / het.expected_variants(g, mu) > 50
+    # Luria and Delbrueck's p0: clones without any variant
+    p0 = het.prob_no_variant(g, mu)
+    share_none = np.mean(x == 0)
+    assert abs(share_none - p0) < 5 * math.sqrt(p0 * (1 - p0) / x.size), (share_none, p0)
+    np.testing.assert_allclose(r.F[..., g].mean(), 1 - share_none, rtol=1e-12)
+
+
+def test_subsamples_of_the_parent_are_binomial():
+    b = 20
+    r = het.simulate([0.0, 20.0], seed=5, mu=np.full(b, 1e-5), clones=300, mice=20)
+    s = r.summary()
+    f = s["variant_fraction"]
+    p = f * 0.5 + (1 - f) * 1e-5  # default q_v, q_0
+    n = het.PARAMS["n"].default
+    k = 300 * 20
+    # every subsample mouse: Binomial(n, p), so mean n p and variance-to-mean 1 - p
+    z = (s["mean_parent"] - n * p) / np.sqrt(n * p * (1 - p) / k)
+    assert np.all(np.abs(z) < 5), z
+    # the sample ratio of k Poisson-like counts has a standard error of about sqrt(2 / k)
+    assert abs(np.mean(s["vmr_parent"]) - np.mean(1 - p)) < 5 * math.sqrt(2 / (k - 1) / b)
+    assert np.all(np.abs(s["vmr_parent"] - 1) < 0.15)
+
+
+def test_no_heritable_difference_makes_clones_binomial_too():
+    """q_v = q_0: the alternative the fluctuation test rules out; clones look like subsamples."""
+    b, q = 20, 5e-5
+    r = het.simulate([0.0, 20.0], seed=6, mu=np.full(b, 1e-5), q_v=q, q_0=q, clones=300, mice=20)
+    s = r.summary()
+    n, k = het.PARAMS["n"].default, 300 * 20
+    for arm in ("clones", "parent"):
+        z = (s[f"mean_{arm}"] - n * q) / math.sqrt(n * q * (1 - q) / k)
+        assert np.all(np.abs(z) < 5), (arm, z)
+        assert abs(np.mean(s[f"vmr_{arm}"]) - (1 - q)) < 5 * math.sqrt(2 / (k - 1) / b), arm
+    # every clone supplies the same share of the parent's metastases: half come from half the clones
+    np.testing.assert_allclose(r.origin_share, 1 / 300, rtol=1e-9)
+    np.testing.assert_array_equal(s["clones_for_half"], 150)
+
+
+def test_clone_mean_matches_the_expected_variant_fraction():
+    b, c = 100, 300
+    r = het.simulate([0.0, 12.0], seed=8, mu=np.full(b, 1e-3), q_v=0.05, q_0=1e-5, n=1e4, clones=c, mice=1)
+    g, mu, n, q_v, q_0 = 12, 1e-3, 1e4, 0.05, 1e-5
+    ef = het.expected_variants(g, mu) / 2.0**g
+    var_f = het.variance_variants(g, mu) / 4.0**g
+    p = ef * q_v + (1 - ef) * q_0
+    # one mouse per clone: total variance = binomial noise + clone-to-clone spread of f
+    var = n * p * (1 - p) + (n * (q_v - q_0)) ** 2 * var_f
+    mean = r.colonies_clones.mean()
+    assert abs(mean - n * p) < 5 * math.sqrt(var / (b * c)), (mean, n * p)
+
+
+def test_fidler_kripke_contrast_at_the_defaults():
+    """Clones' variance-to-mean ratio far above the subsamples', which sit near 1."""
+    s = het.simulate(het.DEFAULT_T, seed=het.REPRODUCTION_SEED).summary()
+    assert s["vmr_clones"] > 5 * s["vmr_parent"]
+    assert 0.5 < s["vmr_parent"] < 2
+    # repeated experiments (one batch): the contrast is the rule, not a lucky draw
+    rep = het.simulate([0.0, 20.0], seed=9, mu=np.full(300, 1e-5)).summary()
+    assert np.mean(rep["vmr_ratio"] > 5) > 0.85
+    assert abs(np.median(rep["vmr_parent"]) - 1) < 0.1
+    # the parent's metastases: mostly from variant cells, and from a minority of the clones
+    assert np.median(rep["share_metastases_from_variants"]) > 0.7
+    assert np.median(rep["share_clones_for_half"]) < 0.3
+
+
+def test_origin_share_is_the_normalised_colony_chance():
+    r = het.simulate(het.DEFAULT_T, seed=3)
+    f = r.M_clones[:, -1] / r.N[-1]
+    w = f * 0.5 + (1 - f) * 1e-5
+    np.testing.assert_allclose(r.origin_share, np.sort(w / w.sum())[::-1], rtol=1e-12)
+    assert math.isclose(r.origin_share.sum(), 1.0, rel_tol=1e-12)
+    s = r.summary()
+    assert s["clones_for_half"] == np.argmax(np.cumsum(r.origin_share) >= 0.5) + 1
+    assert s["share_top_clone"] == r.origin_share[0]
+
+
+def test_seed_reproducible_and_generator_accepted():
+    a = het.simulate(het.DEFAULT_T, seed=123)
+    b = het.simulate(het.DEFAULT_T, seed=123)
+    c = het.simulate(het.DEFAULT_T, seed=124)
+    for key in ("M_clones", "colonies_clones", "colonies_parent"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    assert not np.array_equal(a.colonies_clones, c.colonies_clones)
+    g = het.simulate(het.DEFAULT_T, seed=np.random.default_rng(123))
+    np.testing.assert_array_equal(g.colonies_parent, a.colonies_parent)
+
+
+def test_batches_with_different_numbers_of_clones_and_mice():
+    r = het.simulate([0.0, 10.0], seed=4, clones=np.array([5, 50]), mice=np.array([[1], [4]]))
+    assert r.batch_shape == (2, 2)
+    assert r.colonies_clones.shape == (2, 2, 50, 4) and r.M_clones.shape == (2, 2, 50, 2)
+    np.testing.assert_array_equal(r.valid.sum(axis=(-2, -1)), [[5, 50], [20, 200]])
+    assert np.all(r.colonies_clones[~r.valid] == 0) and np.all(r.colonies_parent[~r.valid] == 0)
+    assert np.all(r.M_clones[0, 0, 5:] == 0)
+    np.testing.assert_allclose(r.origin_share.sum(axis=-1), 1.0, rtol=1e-12)
+    assert np.all(r.origin_share[:, 0, 5:] == 0)
+    s = r.summary()
+    assert np.shape(s["vmr_clones"]) == (2, 2)
+    # the mean over a member's own clones only
+    x = r.colonies_clones[1, 0, :5, :4].astype(float)
+    assert math.isclose(s["mean_clones"][1, 0], x.mean(), rel_tol=1e-12)
+    assert math.isclose(s["vmr_clones"][1, 0], het.variance_to_mean(x), rel_tol=1e-12)
+
+
+def test_fluctuation_test_wraps_simulate():
+    ft = het.fluctuation_test(15.0, seed=21, mu=2e-5)
+    s = het.simulate([0.0, 15.0], seed=21, mu=2e-5).summary()
+    assert ft.vmr_clones == s["vmr_clones"] and ft.vmr_parent == s["vmr_parent"]
+    assert ft.ratio == s["vmr_ratio"] and ft.generations == 15
+    assert ft.clones.shape == (50, 5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ft.ratio = 0.0  # type: ignore[misc]
+
+
+def test_variance_to_mean_helper():
+    assert het.variance_to_mean([1, 2, 3]) == 0.5
+    assert math.isnan(het.variance_to_mean([0, 0, 0]))
+    with pytest.raises(ValueError, match="counts"):
+        het.variance_to_mean([4])
+
+
+def test_bad_values_are_named():
+    with pytest.raises(ValueError, match=r"^clones = 4\.5"):
+        het.simulate(het.DEFAULT_T, clones=4.5)
+    with pytest.raises(ValueError, match=r"^mu = 0\.1 "):
+        het.simulate(het.DEFAULT_T, mu=0.1)
