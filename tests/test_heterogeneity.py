@@ -203,3 +203,88 @@ def test_bad_values_are_named():
         het.simulate(het.DEFAULT_T, clones=4.5)
     with pytest.raises(ValueError, match=r"^mu = 0\.1 "):
         het.simulate(het.DEFAULT_T, mu=0.1)
+
+
+# ----------------------------------------------------------------------------- explorer
+
+
+@pytest.fixture
+def explorer():
+    from dormancy_widgets.widgets.heterogeneity import HeterogeneityExplorer
+
+    return HeterogeneityExplorer()
+
+
+def _mice(mark) -> float:
+    """Number of mice in a histogram outline (every bin's height appears twice)."""
+    return float(np.asarray(mark.y, dtype=float)[1:-1:2].sum())
+
+
+def test_explorer_opens_on_the_lesson_run(explorer):
+    ft = het.fluctuation_test(seed=het.REPRODUCTION_SEED)
+    assert explorer.seed == het.REPRODUCTION_SEED
+    assert f"{ft.vmr_clones:.0f}" in explorer.fig_clones.title
+    assert f"{ft.vmr_parent:.2g}" in explorer.fig_parent.title
+    assert "pre-exist as rare variants" in explorer.readout.value
+    assert "Experiment 1" in explorer.experiment_label.value
+    # both histograms hold every mouse: 50 clones (or subsamples) x 5 mice
+    assert _mice(explorer.hist["clones"]) == 250 and _mice(explorer.hist["parent"]) == 250
+    # the cumulative origin curve runs from 0 to 100% and lies above the diagonal
+    y = np.asarray(explorer.origin.y, dtype=float)
+    x = np.asarray(explorer.origin.x, dtype=float)
+    assert y[0] == 0 and math.isclose(y[-1], 100.0, rel_tol=1e-9) and np.all(y >= x - 1e-9)
+
+
+def test_run_again_draws_a_new_experiment(explorer):
+    before_y = np.asarray(explorer.hist["clones"].y, dtype=float).copy()
+    before_text = explorer.readout.value
+    explorer.rerun_button.click()
+    assert explorer.seed == het.REPRODUCTION_SEED + 1 and "Experiment 2" in explorer.experiment_label.value
+    after_y = np.asarray(explorer.hist["clones"].y, dtype=float)
+    assert len(after_y) != len(before_y) or not np.array_equal(after_y, before_y)
+    assert explorer.readout.value != before_text
+    assert (
+        explorer.result.summary()["vmr_clones"]
+        == het.simulate(explorer.t, seed=explorer.seed, **explorer.params).summary()["vmr_clones"]
+    )
+
+
+def test_no_heritable_difference_flattens_the_clones(explorer):
+    vmr_before = explorer.result.summary()["vmr_clones"]
+    explorer.preset("acquired_in_lung")
+    s = explorer.result.summary()
+    assert s["vmr_clones"] < vmr_before / 5 and s["vmr_clones"] < 2
+    assert "no more than the subsamples" in explorer.readout.value
+    # with equal colony chances every clone supplies the same share: the origin curve is the diagonal
+    np.testing.assert_allclose(explorer.origin.y, explorer.origin.x, atol=1e-6)
+
+
+def test_variant_rate_slider_moves_means_and_readout(explorer):
+    mean_before = explorer.result.summary()["mean_parent"]
+    text_before = explorer.readout.value
+    explorer.controls["mu"].value = 1e-4
+    s = explorer.result.summary()
+    assert s["mean_parent"] > 4 * mean_before
+    assert explorer.readout.value != text_before and f"{s['mean_parent']:.0f}" in explorer.readout.value
+    # more colonies per mouse: the histogram's bins widen
+    assert np.asarray(explorer.hist["parent"].x, dtype=float)[-1] > 75
+
+
+def test_no_colonies_at_all_is_said_plainly(explorer):
+    explorer.set(q_v=1e-7, q_0=1e-7, n=1000)
+    assert explorer.error is None
+    assert "No mouse developed a lung colony" in explorer.readout.value
+    assert "undefined" in explorer.fig_clones.title
+    assert _mice(explorer.hist["clones"]) == 250
+
+
+def test_explorer_latency_is_printed(explorer):
+    import time
+
+    times = []
+    for value in (2e-5, 5e-5, 1e-5, 3e-6, 1e-5):
+        start = time.perf_counter()
+        explorer.controls["mu"].value = value
+        times.append((time.perf_counter() - start) * 1e3)
+    print(f"heterogeneity explorer update: median {np.median(times):.1f} ms, max {max(times):.1f} ms")
+    assert explorer.error is None
