@@ -1,0 +1,667 @@
+"""Metastatic inefficiency: what becomes of thousands of tumour cells that reach an organ.
+
+Most cells that leave a tumour never form a metastasis. Luzzi et al. 1998 (Am J Pathol
+153:865) followed B16F1 melanoma cells injected into the portal vein of mice, cell by cell,
+in the liver [sec, abstract as quoted]: about 80% of the injected cells survived and
+crossed the vessel wall by day 3; only 1 in 40 of those started to divide, forming
+micrometastases of 4-16 cells by day 3; only 1 in 100 micrometastases became a macroscopic
+tumour by day 13 (0.02% of the injected cells), most micrometastases disappeared; and 36%
+of the injected cells were still there on day 13 as solitary, non-dividing (dormant) cells.
+The late, inefficient steps of the cascade (colonization), not survival in the blood or
+extravasation, are where metastasis fails (Massagué & Obenauf 2016, Nature 529:298).
+
+**The model.** Each of ``n_cells`` cells injected at time 0 follows its own random path,
+decided by competing exponential clocks (rates per day):
+
+1. *Arrested in a vessel.* It crosses the vessel wall at rate ``k_ex`` or dies in the
+   vessel at rate ``mu_v``; it extravasates with probability ``k_ex / (k_ex + mu_v)``.
+2. *Settling in the tissue* (a single extravasated cell). Three clocks compete: it starts
+   to divide, founding a micrometastasis (rate ``k_m``), becomes dormant (rate ``k_q``),
+   or dies (rate ``mu_s``).
+3. *Dormant* (a solitary quiescent cell). It dies slowly (rate ``mu_q``) or wakes up and
+   founds a micrometastasis (rate ``k_w``).
+4. *A lesion* (micrometastasis) grows from one cell as a linear birth-death process: each
+   cell divides at rate ``b`` and dies at rate ``d``. Its size is sampled exactly
+   (``solvers.birth_death``); a lesion whose last cell dies is lost. A lesion of at least
+   ``N_mac`` cells counts as a macroscopic metastasis; smaller living lesions are
+   micrometastases.
+
+The chance that a lesion eventually dies out is exactly ``min(1, d/b)`` (Kendall 1948):
+even a lesion that grows on average (``b > d``) is often lost by chance while it is small.
+The expected numbers in each compartment follow linear equations for one cell
+(``expected_fractions``): for example the fraction extravasated by time t is
+``k_ex / (k_ex + mu_v) · (1 - exp(-(k_ex + mu_v) t))``.
+
+**States** (counts per run, time last): ``arrested``, ``settling``, ``dormant`` (single
+cells), ``micro`` and ``macro`` (living lesions below and above ``N_mac``), ``lost``
+(lesions that died out), ``dead`` (single cells that died), and the running totals
+``extravasated`` and ``started`` (lesions founded). ``largest`` is the size of the biggest
+living lesion. ``summary()`` gives each as a fraction of the injected cells at the last
+time; ``fractions_at(day)`` at any output time; ``luzzi_fractions`` the four numbers
+Luzzi et al. report, at their days 3 and 13.
+
+**Parameter batches and cells.** Every parameter may be an array. A batch of parameter sets
+is simulated as one flat population of ``sum(n_cells)`` cells, each tagged with its batch
+member, and counted back into arrays of shape ``batch_shape + (len(t),)``. Lesions are
+followed one output interval at a time, all batch members together, and only living
+lesions stay in the working arrays. A lesion founded between two output times is brought
+to the next output time exactly by rescaling time (a birth-death process with rates
+``b, d`` run for ``a`` days has the law of one with rates ``a·b, a·d`` run for one day).
+
+**Calibration (preset ``luzzi1998``).** Three rates are teaching choices, said so below: a
+cell leaves the vessel after about 16 hours on average (``k_ex + mu_v = 1.5`` per day), a
+settling cell commits to a fate after about a day (``k_m + k_q + mu_s = 1`` per day), and
+lesion cells divide about 1.4 times a day (``b``, about one cell cycle of 17 hours).
+Dormant cells die at 1% a day and wake at 0.01% a day (``mu_q``, ``k_w``; not measured
+by Luzzi et al.). The other rates were then tuned so that the model's *expected*
+fractions (``expected_fractions``, exact up to a quadrature step) hit the published ones:
+``k_ex`` solves extravasated(day 3) = 0.80 exactly; ``k_m`` and ``k_q`` were found by a
+root search on started(3)/extravasated(3) = 1/40 and dormant(13) = 0.36; ``d`` by a root
+search on macroscopic(13) = 0.0002 of the injected cells, with ``N_mac = 1e4`` cells
+(a nodule of about 0.27 mm, a teaching convention for "visible on the liver surface").
+The tuned ``d/b = 0.58``: more than half of all micrometastases die out by chance alone.
+Sampled runs scatter around these expectations with binomial error; the tests check both.
+
+**Where the model is too simple.** Cells act independently: no crowding, no help between
+neighbours, no immune system, no angiogenesis (a real micrometastasis that cannot recruit
+vessels stalls; here only chance stops it). Rates are the same for every cell: no clonal
+variants (see the heterogeneity lesson). The dormant state is a single compartment with
+constant rates, whereas real dormancy depends on the niche. Luzzi et al. counted cells in
+one organ of one mouse model; the timing rates above are teaching choices, not measurements.
+
+**In patients** the cascade is far less efficient still: registry data give about 1.7e-8
+metastases per disseminated cell, against a murine median of 1 in 14,000 (Coumans 2013,
+BMC Cancer) [sec]; circulating tumour cells have a half-life of 1-2.4 hours in the blood
+[sec]; yet tumour cells were found in the blood of 13 of 36 women 7-22 years after
+mastectomy without evident disease (Meng 2004, Clin Cancer Res) [sec]: some disseminated
+cells persist for decades.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import solvers
+from .base import Result
+from .params import Param, Preset, batch_shape, validate, validate_time
+
+__all__ = [
+    "DEFAULT_T",
+    "LUZZI1998",
+    "LUZZI_CITATION",
+    "PARAMS",
+    "PRESETS",
+    "STOCHASTIC",
+    "CascadeResult",
+    "binomial_se",
+    "expected_fractions",
+    "luzzi_fractions",
+    "simulate",
+]
+
+STOCHASTIC = True
+#: Luzzi et al. 1998 followed the cells for 13 days; quarter-day outputs include days 3 and 13
+DEFAULT_T = np.linspace(0.0, 13.0, 53)
+
+LUZZI_CITATION = "Luzzi et al. 1998, Am J Pathol 153:865 [sec, abstract as quoted]"
+
+#: The published fractions (targets, not model output): B16F1 cells in the mouse liver.
+LUZZI1998: dict[str, float] = {
+    #: injected cells that survived and extravasated by day 3
+    "extravasated_day3": 0.80,
+    #: extravasated cells that started micrometastases by day 3 (1 in 40)
+    "micro_per_extravasated_day3": 1 / 40,
+    #: injected cells that remain as solitary dormant cells at day 13
+    "dormant_day13": 0.36,
+    #: injected cells that formed macroscopic metastases by day 13 (0.02%)
+    "macro_day13": 0.0002,
+    #: micrometastases (started by day 3) that became macroscopic by day 13 (1 in 100)
+    "macro_per_micro": 0.01,
+}
+
+_T = "teaching choice"
+
+PARAMS: dict[str, Param] = {
+    p.name: p
+    for p in (
+        Param(
+            "n_cells",
+            10000.0,
+            100.0,
+            1e6,
+            unit="cells",
+            label="n_cells, injected cells",
+            doc="number of tumour cells that reach the organ at time 0",
+            log=True,
+            integer=True,
+            source=_T,
+        ),
+        Param(
+            "k_ex",
+            1.213,
+            0.01,
+            20.0,
+            unit="/day",
+            label="k_ex, extravasation rate",
+            doc="rate at which a cell arrested in a vessel crosses the vessel wall",
+            log=True,
+            source="tuned: 80% extravasated by day 3 (Luzzi 1998)",
+        ),
+        Param(
+            "mu_v",
+            0.2865,
+            0.001,
+            20.0,
+            unit="/day",
+            label="mu_v, death in the vessel",
+            doc="death rate of cells still arrested in a vessel",
+            log=True,
+            source="k_ex + mu_v = 1.5/day is a teaching choice (most cells out by day 3, Luzzi 1998)",
+        ),
+        Param(
+            "k_m",
+            0.02824,
+            1e-4,
+            10.0,
+            unit="/day",
+            label="k_m, start dividing",
+            doc="rate at which a settling single cell starts a micrometastasis",
+            log=True,
+            source="tuned: 1 in 40 extravasated cells start micrometastases by day 3 (Luzzi 1998)",
+        ),
+        Param(
+            "k_q",
+            0.4989,
+            1e-4,
+            10.0,
+            unit="/day",
+            label="k_q, become dormant",
+            doc="rate at which a settling single cell enters dormancy",
+            log=True,
+            source="tuned: 36% solitary dormant cells at day 13 (Luzzi 1998)",
+        ),
+        Param(
+            "mu_s",
+            0.4728,
+            1e-4,
+            10.0,
+            unit="/day",
+            label="mu_s, settling death",
+            doc="death rate of a single cell that has not yet divided or gone dormant",
+            log=True,
+            source="k_m + k_q + mu_s = 1/day is a teaching choice",
+        ),
+        Param(
+            "mu_q",
+            0.01,
+            1e-5,
+            1.0,
+            unit="/day",
+            label="mu_q, dormant death",
+            doc="death rate of dormant solitary cells",
+            log=True,
+            source=_T,
+        ),
+        Param(
+            "k_w",
+            1e-4,
+            1e-6,
+            1.0,
+            unit="/day",
+            label="k_w, awakening",
+            doc="rate at which a dormant cell wakes up and starts a micrometastasis",
+            log=True,
+            source=_T,
+        ),
+        Param(
+            "b",
+            1.4,
+            0.0,
+            3.0,
+            unit="/day",
+            label="b, division rate in lesions",
+            doc="rate at which each cell of a micrometastasis divides",
+            source="teaching choice: about one 17-hour cell cycle",
+        ),
+        Param(
+            "d",
+            0.8172,
+            0.0,
+            3.0,
+            unit="/day",
+            label="d, death rate in lesions",
+            doc="rate at which each cell of a micrometastasis dies",
+            source="tuned: 1 in 100 micrometastases macroscopic by day 13 (Luzzi 1998)",
+        ),
+        Param(
+            "N_mac",
+            1e4,
+            10.0,
+            1e9,
+            unit="cells",
+            label="N_mac, macroscopic size",
+            doc="a lesion with at least this many cells counts as a macroscopic metastasis",
+            log=True,
+            integer=True,
+            source="teaching convention: 1e4 cells, a nodule of about 0.27 mm",
+        ),
+    )
+}
+
+_DEFAULTS = {name: p.default for name, p in PARAMS.items()}
+
+PRESETS: dict[str, Preset] = {
+    "luzzi1998": Preset(
+        dict(_DEFAULTS),
+        "Luzzi et al. 1998, Am J Pathol 153:865: B16F1 melanoma cells in the mouse liver; rates tuned "
+        "to its day-3 and day-13 fractions (timing rates are teaching choices)",
+        "Ten thousand cells in the liver: 80% get out of the vessels, few grow, fewer become tumours.",
+    ),
+    "no_dormancy": Preset(
+        {**_DEFAULTS, "k_q": 1e-4, "mu_s": 0.9717},
+        "Massagué & Obenauf 2016, Nature 529:298: without a dormant state, cells that do not grow die "
+        "(a counterfactual built on the luzzi1998 rates)",
+        "The same cascade with no dormancy: cells that do not start dividing die.",
+    ),
+    "awakening": Preset(
+        {**_DEFAULTS, "k_w": 0.05},
+        "Massagué & Obenauf 2016, Nature 529:298: dormant disseminated cells can later resume growth "
+        "(awakening at 5% a day is a teaching choice on the luzzi1998 rates)",
+        "Dormant cells that wake up: late micrometastases keep appearing.",
+    ),
+    "hostile_soil": Preset(
+        {**_DEFAULTS, "b": 1.0},
+        "Massagué & Obenauf 2016, Nature 529:298: colonization fails when the tissue does not support "
+        "growth (division rate lowered from 1.4 to 1.0 per day, a teaching choice)",
+        "A tissue that slows division: almost no micrometastasis becomes macroscopic.",
+    ),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class CascadeResult(Result):
+    """Counts per compartment (shape ``batch_shape + (len(t),)``) and the surviving lesions.
+
+    ``lesion_size`` has one row per lesion alive at the last output time (all batch members
+    together; ``lesion_batch`` is the flat batch index of each row, ``lesion_start`` the day
+    it was founded). Before its start a row holds 0.
+    """
+
+    arrested: np.ndarray
+    settling: np.ndarray
+    dormant: np.ndarray
+    micro: np.ndarray
+    macro: np.ndarray
+    lost: np.ndarray
+    dead: np.ndarray
+    extravasated: np.ndarray
+    started: np.ndarray
+    largest: np.ndarray
+    lesion_size: np.ndarray
+    lesion_batch: np.ndarray
+    lesion_start: np.ndarray
+
+    STATES: ClassVar[tuple[str, ...]] = (
+        "arrested",
+        "settling",
+        "dormant",
+        "micro",
+        "macro",
+        "lost",
+        "dead",
+        "extravasated",
+        "started",
+        "largest",
+    )
+
+    @property
+    def n_cells(self) -> np.ndarray:
+        return np.broadcast_to(self.params["n_cells"], self.batch_shape)
+
+    def index_of(self, day: float) -> int:
+        """Index of output time ``day``; ``ValueError`` if the run has no output at that day."""
+        i = int(np.argmin(np.abs(self.t - day)))
+        if not math.isclose(float(self.t[i]), day, rel_tol=1e-9, abs_tol=1e-9):
+            raise ValueError(
+                f"day = {day} is not allowed: this run has no output at day {day} "
+                f"(its times run from {self.t[0]:g} to {self.t[-1]:g} days)."
+            )
+        return i
+
+    def fractions_at(self, day: float) -> dict[str, Any]:
+        """Each compartment as a fraction of the injected cells at output time ``day``."""
+        return self._fractions(self.index_of(day))
+
+    def _fractions(self, i: int) -> dict[str, Any]:
+        n = self.n_cells
+        out = {
+            "extravasated": _scalar(self.extravasated[..., i] / n),
+            "dormant": _scalar(self.dormant[..., i] / n),
+            "solitary": _scalar((self.dormant[..., i] + self.settling[..., i]) / n),
+            "micrometastases": _scalar(self.micro[..., i] / n),
+            "macrometastases": _scalar(self.macro[..., i] / n),
+            "started": _scalar(self.started[..., i] / n),
+            "lost": _scalar(self.lost[..., i] / n),
+            "arrested": _scalar(self.arrested[..., i] / n),
+            "dead": _scalar(self.dead[..., i] / n),
+        }
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(self.started[..., i] > 0, self.lost[..., i] / self.started[..., i], np.nan)
+        #: lesions that died out, as a share of those founded (nan if none was founded)
+        out["share_lesions_lost"] = _scalar(share)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Fractions of the injected cells at the last time, plus counts and the largest lesion."""
+        out = self._fractions(len(self.t) - 1)
+        out["day"] = float(self.t[-1])
+        out["n_cells"] = _scalar(self.n_cells)
+        for key in ("extravasated", "dormant", "micro", "macro", "started", "lost"):
+            out[f"n_{key}"] = _scalar(getattr(self, key)[..., -1])
+        out["largest_lesion"] = _scalar(self.largest[..., -1])
+        return out
+
+
+def _scalar(x: ArrayLike) -> Any:
+    arr = np.asarray(x, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def _counts(event: np.ndarray, group: np.ndarray, times: np.ndarray, n_groups: int) -> np.ndarray:
+    """How many events of each group have happened by each output time: shape (groups, times)."""
+    n_t = times.size
+    j = np.searchsorted(times, event, side="left")  # first output time at or after the event
+    keep = j < n_t
+    c = np.bincount(group[keep] * n_t + j[keep], minlength=n_groups * n_t).reshape(n_groups, n_t)
+    return np.cumsum(c, axis=1)
+
+
+def _clock(rng: np.random.Generator, start: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Time at which the first of several competing clocks (total rate ``total``) rings."""
+    return start + rng.standard_exponential(start.size) / total
+
+
+def simulate(t: ArrayLike, *, seed: int | np.random.Generator | None = None, **params: Any) -> CascadeResult:
+    """Follow every injected cell through the cascade; counts per compartment at the times ``t``.
+
+    ``t`` in days from the injection. Every parameter of ``PARAMS`` may be an array; the
+    batch is one flat population of cells (see the module docstring). The same ``seed``
+    gives the same numbers.
+    """
+    times = validate_time(t)
+    p = validate(PARAMS, params)
+    shape = batch_shape(p)
+    n_groups = int(np.prod(shape, dtype=int))
+    flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    n_t = times.size
+
+    n_inj = flat["n_cells"].astype(np.int64)
+    group = np.repeat(np.arange(n_groups), n_inj)
+
+    # 1. arrested in a vessel: extravasate (k_ex) or die there (mu_v)
+    k_ex, mu_v = flat["k_ex"][group], flat["mu_v"][group]
+    total = k_ex + mu_v
+    t1 = _clock(rng, np.zeros(group.size), total)
+    out_ok = rng.random(group.size) * total < k_ex
+    exits_1 = _counts(t1, group, times, n_groups)
+    extravasated = _counts(t1[out_ok], group[out_ok], times, n_groups)
+
+    # 2. settling: start a lesion (k_m), become dormant (k_q) or die (mu_s)
+    g2 = group[out_ok]
+    k_m, k_q, mu_s = flat["k_m"][g2], flat["k_q"][g2], flat["mu_s"][g2]
+    total = k_m + k_q + mu_s
+    t2 = _clock(rng, t1[out_ok], total)
+    u = rng.random(g2.size) * total
+    grows, sleeps = u < k_m, (u >= k_m) & (u < k_m + k_q)
+    exits_2 = _counts(t2, g2, times, n_groups)
+
+    # 3. dormant: die (mu_q) or wake up and start a lesion (k_w)
+    g3 = g2[sleeps]
+    mu_q, k_w = flat["mu_q"][g3], flat["k_w"][g3]
+    total = mu_q + k_w
+    t3 = _clock(rng, t2[sleeps], total)
+    wakes = rng.random(g3.size) * total < k_w
+    entered_3 = _counts(t2[sleeps], g3, times, n_groups)
+    exits_3 = _counts(t3, g3, times, n_groups)
+
+    start_time = np.concatenate([t2[grows], t3[wakes]])
+    start_group = np.concatenate([g2[grows], g3[wakes]])
+    started = _counts(start_time, start_group, times, n_groups)
+
+    arrested = n_inj[:, None] - exits_1
+    settling = extravasated - exits_2
+    dormant = entered_3 - exits_3
+    dead = (exits_1 - extravasated) + (exits_2 - entered_3 - _counts(t2[grows], g2[grows], times, n_groups))
+    dead = dead + (exits_3 - _counts(t3[wakes], g3[wakes], times, n_groups))
+
+    micro, macro, largest, sizes, lesion_group, lesion_start = _grow_lesions(
+        rng, times, start_time, start_group, flat, n_groups
+    )
+    lost = started - micro - macro
+
+    def shaped(a: np.ndarray) -> np.ndarray:
+        return a.reshape(shape + (n_t,))
+
+    return CascadeResult(
+        t=times,
+        params=p,
+        arrested=shaped(arrested),
+        settling=shaped(settling),
+        dormant=shaped(dormant),
+        micro=shaped(micro),
+        macro=shaped(macro),
+        lost=shaped(lost),
+        dead=shaped(dead),
+        extravasated=shaped(extravasated),
+        started=shaped(started),
+        largest=shaped(largest),
+        lesion_size=sizes,
+        lesion_batch=lesion_group,
+        lesion_start=lesion_start,
+    )
+
+
+def _grow_lesions(
+    rng: np.random.Generator,
+    times: np.ndarray,
+    start_time: np.ndarray,
+    start_group: np.ndarray,
+    flat: dict[str, np.ndarray],
+    n_groups: int,
+) -> tuple[np.ndarray, ...]:
+    """Exact birth-death growth of every lesion from its founding time, one output step at a time."""
+    n_t = times.size
+    micro = np.zeros((n_groups, n_t), dtype=np.int64)
+    macro = np.zeros((n_groups, n_t), dtype=np.int64)
+    largest = np.zeros((n_groups, n_t), dtype=np.int64)
+    b_all, d_all, n_mac = flat["b"], flat["d"], flat["N_mac"]
+
+    first = np.searchsorted(times, start_time, side="left")  # first output time after founding
+    order = np.argsort(first, kind="stable")
+    bounds = np.searchsorted(first[order], np.arange(n_t + 1), side="left")
+
+    ids = np.zeros(0, dtype=np.int64)  # living lesions: their index into start_time
+    size = np.zeros(0, dtype=np.int64)
+    history: list[tuple[np.ndarray, np.ndarray]] = []
+    for j in range(n_t):
+        new = order[bounds[j] : bounds[j + 1]]
+        step = times[j] - times[j - 1] if j else 0.0
+        # old lesions advance one output step; new ones are brought from their founding
+        # (one cell) to t[j]: rates times elapsed days over a unit time span (exact rescaling)
+        span = np.concatenate([np.full(ids.size, step), times[j] - start_time[new]])
+        ids = np.concatenate([ids, new])
+        if ids.size:
+            g = start_group[ids]
+            n0 = np.concatenate([size, np.ones(new.size, dtype=np.int64)])
+            size = solvers.birth_death(n0, b_all[g] * span, d_all[g] * span, [0.0, 1.0], seed=rng)[:, 1]
+            alive = size > 0
+            ids, size, g = ids[alive], size[alive], g[alive]
+            big = size >= n_mac[g]
+            macro[:, j] = np.bincount(g[big], minlength=n_groups)
+            micro[:, j] = np.bincount(g[~big], minlength=n_groups)
+            np.maximum.at(largest[:, j], g, size)
+            history.append((ids, size))
+        else:
+            history.append((ids, size))
+
+    # full size histories of the lesions alive at the end (zero before their founding)
+    row = np.full(start_time.size, -1, dtype=np.int64)
+    row[ids] = np.arange(ids.size)
+    sizes = np.zeros((ids.size, n_t), dtype=np.int64)
+    for j, (h_ids, h_size) in enumerate(history):
+        r = row[h_ids]
+        keep = r >= 0
+        sizes[r[keep], j] = h_size[keep]
+    return micro, macro, largest, sizes, start_group[ids], start_time[ids]
+
+
+def _one_cell_lesion(b: np.ndarray, d: np.ndarray, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, q) for a lesion founded by one cell ``age`` days ago (Kendall 1948).
+
+    It is extinct with probability ``alpha``; if alive it holds ``k >= 1`` cells with
+    probability ``q (1 - q)**(k - 1)``. With ``r = b - d`` and ``phi = (exp(r a) - 1) / r``:
+    ``alpha = d phi / (1 + b phi)``, ``q = 1 / (1 + b phi)``.
+    """
+    r = b - d
+    ra = r * age
+    small = np.abs(ra) < 1e-8
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        phi = np.where(small, age * (1.0 + ra / 2.0), np.expm1(ra) / np.where(small, 1.0, r))
+        q = 1.0 / (1.0 + b * phi)
+        alpha = np.where(np.isinf(phi), d / np.where(b > 0, b, 1.0), d * phi * q)
+    return alpha, q
+
+
+def _cell_rhs(k: dict[str, np.ndarray]) -> solvers.RHS:
+    """Forward equations of one cell: probabilities of (arrested, settling, dormant, extravasated,
+    started, dead); the rates are the validated parameter arrays."""
+
+    def rhs(_t: float, y: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        v, s, q = y[0], y[1], y[2]
+        out_v = (k["k_ex"] + k["mu_v"]) * v
+        out_s = (k["k_m"] + k["k_q"] + k["mu_s"]) * s
+        out_q = (k["mu_q"] + k["k_w"]) * q
+        return (
+            -out_v,
+            k["k_ex"] * v - out_s,
+            k["k_q"] * s - out_q,
+            k["k_ex"] * v,
+            k["k_m"] * s + k["k_w"] * q,
+            k["mu_v"] * v + k["mu_s"] * s + k["mu_q"] * q,
+        )
+
+    return rhs
+
+
+def _simpson_grid(times: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A grid from 0 through every output time, each interval cut into an even number of
+    equal steps of at most ``h``; its composite Simpson weights; each output time's index."""
+    knots = np.unique(np.concatenate([[0.0], times]))
+    pieces, weights = [np.zeros(1)], [np.zeros(1)]
+    for a, z in itertools.pairwise(knots):
+        n = 2 * max(1, math.ceil((z - a) / (2 * h)))
+        pieces.append(np.linspace(a, z, n + 1)[1:])
+        w = np.full(n + 1, 2.0)
+        w[1::2] = 4.0
+        w[0] = w[-1] = 1.0
+        w *= (z - a) / n / 3.0
+        weights[-1][-1] += w[0]
+        weights.append(w[1:])
+    fine = np.concatenate(pieces)
+    return fine, np.concatenate(weights), np.searchsorted(fine, times)
+
+
+#: step (days) of the expected-value computation: RK4 for the cells, Simpson's rule for lesions
+EXPECTED_STEP = 0.005
+
+
+def expected_fractions(t: ArrayLike, *, h: float = EXPECTED_STEP, **params: Any) -> dict[str, np.ndarray]:
+    """Expected fraction of the injected cells in each compartment at the times ``t``.
+
+    The single-cell probabilities solve the linear forward equations (RK4, step at most
+    ``h``); the lesion numbers integrate the founding rate ``k_m·settling + k_w·dormant``
+    against the exact one-cell birth-death law (composite Simpson rule on the same grid,
+    error of order ``h**4``). Arrays have shape ``batch_shape + (len(t),)``; ``n_cells``
+    does not enter (these are fractions per injected cell).
+    """
+    times = validate_time(t)
+    p = validate(PARAMS, params)
+    shape = batch_shape(p)
+    k = {name: np.broadcast_to(v, shape)[..., None] for name, v in p.items()}
+    fine, weights, cols = _simpson_grid(times, h)
+    y0 = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    ys = solvers.rk4(_cell_rhs({n: v[..., 0] for n, v in k.items()}), y0, fine, h=h)
+    ys = tuple(np.broadcast_to(y, shape + (fine.size,)) for y in ys)
+    arrested, settling, dormant, extravasated, started, dead = ys
+    found = k["k_m"] * settling + k["k_w"] * dormant  # founding rate density over the fine grid
+
+    micro = np.zeros(shape + (times.size,))
+    macro = np.zeros(shape + (times.size,))
+    lost = np.zeros(shape + (times.size,))
+    for i, c in enumerate(cols):
+        if c == 0:
+            continue
+        w = weights[: c + 1].copy()
+        w[-1] = (fine[c] - fine[c - 1]) / 3.0  # t[i] closes its interval: end weight only
+        alpha, q = _one_cell_lesion(k["b"], k["d"], fine[c] - fine[: c + 1])
+        with np.errstate(divide="ignore"):
+            tail = (1.0 - alpha) * np.exp((k["N_mac"] - 1.0) * np.log1p(-np.minimum(q, 1.0)))
+        dens = found[..., : c + 1] * w
+        macro[..., i] = np.sum(dens * tail, axis=-1)
+        micro[..., i] = np.sum(dens * (1.0 - alpha - tail), axis=-1)
+        lost[..., i] = np.sum(dens * alpha, axis=-1)
+
+    def at(a: np.ndarray) -> np.ndarray:
+        return a[..., cols]
+
+    return {
+        "arrested": at(arrested),
+        "settling": at(settling),
+        "dormant": at(dormant),
+        "extravasated": at(extravasated),
+        "started": at(started),
+        "dead": at(dead),
+        "micrometastases": micro,
+        "macrometastases": macro,
+        "lost": lost,
+    }
+
+
+def luzzi_fractions(result: CascadeResult | None = None, **params: Any) -> dict[str, Any]:
+    """The model's values of the numbers in ``LUZZI1998`` (days 3 and 13).
+
+    From a sampled ``result`` (its times must include days 3 and 13), or, given no result,
+    the expected values (``expected_fractions``) for ``params``.
+    """
+    if result is None:
+        e = expected_fractions([0.0, 3.0, 13.0], **params)
+        ext3, st3 = e["extravasated"][..., 1], e["started"][..., 1]
+        dor13, mac13 = e["dormant"][..., 2], e["macrometastases"][..., 2]
+    else:
+        i3, i13 = result.index_of(3.0), result.index_of(13.0)
+        n = result.n_cells
+        ext3, st3 = result.extravasated[..., i3] / n, result.started[..., i3] / n
+        dor13, mac13 = result.dormant[..., i13] / n, result.macro[..., i13] / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_ext = np.where(ext3 > 0, st3 / ext3, np.nan)
+        per_micro = np.where(st3 > 0, mac13 / st3, np.nan)
+    return {
+        "extravasated_day3": _scalar(ext3),
+        "micro_per_extravasated_day3": _scalar(per_ext),
+        "dormant_day13": _scalar(dor13),
+        "macro_day13": _scalar(mac13),
+        "macro_per_micro": _scalar(per_micro),
+    }
+
+
+def binomial_se(p: ArrayLike, n: ArrayLike) -> Any:
+    """Standard error of a fraction ``p`` counted among ``n`` independent cells: sqrt(p(1-p)/n)."""
+    pa = np.asarray(p, dtype=float)
+    return _scalar(np.sqrt(pa * (1.0 - pa) / np.asarray(n, dtype=float)))

@@ -1,0 +1,204 @@
+"""The metastatic cascade: exact probabilities, solve_ivp, Luzzi 1998's fractions, d/b, the explorer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from dormancy_widgets.models import cascade, solvers
+
+LUZZI = cascade.LUZZI1998
+PRESET = cascade.PRESETS["luzzi1998"].values
+
+
+def _se_ok(got: float, p: float, n: float, k: float = 4.0) -> bool:
+    """``got`` lies within ``k`` binomial standard errors of ``p`` for ``n`` cells."""
+    return abs(got - p) <= k * float(cascade.binomial_se(p, n))
+
+
+# ----------------------------------------------------------------------------- published numbers
+@pytest.fixture(scope="module")
+def million():
+    """One seeded run of the luzzi1998 preset with a million injected cells."""
+    return cascade.simulate(cascade.DEFAULT_T, seed=1998, **{**PRESET, "n_cells": 1e6})
+
+
+def test_expected_fractions_hit_the_published_ones():
+    """The calibration: the model's expected fractions are Luzzi's to 0.2% (the rates are rounded)."""
+    f = cascade.luzzi_fractions(**PRESET)
+    for key, published in LUZZI.items():
+        assert f[key] == pytest.approx(published, rel=2e-3), key
+
+
+def test_a_million_cells_reproduce_luzzi_within_binomial_error(million):
+    f = cascade.luzzi_fractions(million)
+    n = 1e6
+    n_ext = f["extravasated_day3"] * n
+    n_started = f["micro_per_extravasated_day3"] * n_ext
+    assert _se_ok(f["extravasated_day3"], LUZZI["extravasated_day3"], n)
+    assert _se_ok(f["micro_per_extravasated_day3"], LUZZI["micro_per_extravasated_day3"], n_ext)
+    assert _se_ok(f["dormant_day13"], LUZZI["dormant_day13"], n)
+    assert _se_ok(f["macro_day13"], LUZZI["macro_day13"], n)
+    assert _se_ok(f["macro_per_micro"], LUZZI["macro_per_micro"], n_started)
+    s = million.summary()
+    # "most micrometastases disappear": more than half of the lesions founded are lost by day 13
+    assert s["share_lesions_lost"] > 0.5
+    assert s["n_macro"] == pytest.approx(200, abs=4 * np.sqrt(200))
+
+
+def test_summary_fractions_are_consistent(million):
+    s = million.summary()
+    for key in ("extravasated", "dormant", "micrometastases", "macrometastases"):
+        assert 0 <= s[key] <= 1
+    assert s["day"] == 13.0 and s["n_cells"] == 1e6
+    assert s["macrometastases"] == s["n_macro"] / 1e6
+    assert s["micrometastases"] + s["macrometastases"] + s["lost"] == pytest.approx(s["started"])
+    assert s["macrometastases"] < s["micrometastases"] < s["dormant"] < s["extravasated"]
+    assert s["largest_lesion"] == million.lesion_size[:, -1].max() >= 1e4
+    assert million.fractions_at(13.0) == {k: s[k] for k in million.fractions_at(13.0)}
+
+
+# ----------------------------------------------------------------------------- exact answers
+def test_extravasation_follows_its_closed_form():
+    """P(extravasated by t) = k_ex/(k_ex+mu_v) (1 - exp(-(k_ex+mu_v) t)): expected and sampled."""
+    k_ex, mu_v, n = 0.9, 0.6, 200_000
+    t = np.array([0.0, 0.5, 1.0, 2.0, 5.0])
+    tau = k_ex + mu_v
+    exact = k_ex / tau * (1 - np.exp(-tau * t))
+    e = cascade.expected_fractions(t, k_ex=k_ex, mu_v=mu_v)
+    np.testing.assert_allclose(e["extravasated"], exact, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(e["arrested"], np.exp(-tau * t), rtol=1e-9)
+    r = cascade.simulate(t, seed=5, n_cells=n, k_ex=k_ex, mu_v=mu_v)
+    for got, p in zip(r.extravasated / n, exact):
+        assert _se_ok(got, p, n)
+    for got, p in zip(r.arrested / n, np.exp(-tau * t)):
+        assert _se_ok(got, p, n)
+
+
+def test_forward_equations_match_solve_ivp():
+    """RK4 at the default step agrees with DOP853 (tolerance 1e-12) to 1e-6, relative.
+
+    The absolute floor 1e-9 is DOP853's own error on the vanishing arrested fraction.
+    """
+    batch = {
+        "k_ex": np.array([PRESET["k_ex"], 0.3, 5.0]),
+        "k_q": np.array([PRESET["k_q"], 0.05, 2.0]),
+        "k_w": np.array([PRESET["k_w"], 0.1, 0.01]),
+    }
+    t = np.linspace(0.0, 20.0, 11)
+    e = cascade.expected_fractions(t, **batch)
+    keys = ("arrested", "settling", "dormant", "extravasated", "started", "dead")
+    for i in range(3):
+        k = {**PRESET, **{name: v[i] for name, v in batch.items()}}
+
+        def f(_t, y, k=k):
+            v, s, q = y[:3]
+            return [
+                -(k["k_ex"] + k["mu_v"]) * v,
+                k["k_ex"] * v - (k["k_m"] + k["k_q"] + k["mu_s"]) * s,
+                k["k_q"] * s - (k["mu_q"] + k["k_w"]) * q,
+                k["k_ex"] * v,
+                k["k_m"] * s + k["k_w"] * q,
+                k["mu_v"] * v + k["mu_s"] * s + k["mu_q"] * q,
+            ]
+
+        ref = solve_ivp(f, (0, 20), [1, 0, 0, 0, 0, 0], t_eval=t, method="DOP853", rtol=1e-12, atol=1e-14)
+        for j, key in enumerate(keys):
+            np.testing.assert_allclose(e[key][i], ref.y[j], rtol=1e-6, atol=1e-9, err_msg=key)
+
+
+def test_lesions_are_lost_with_the_exact_probability_d_over_b():
+    """Lesions founded at once and followed for 40 days: the share lost is d/b (Kendall 1948)."""
+    b, d, n = 1.0, 0.5, 20_000
+    fast = {"k_ex": 20.0, "mu_v": 0.001, "k_m": 10.0, "k_q": 1e-4, "mu_s": 1e-4, "b": b, "d": d}
+    r = cascade.simulate(np.linspace(0.0, 40.0, 41), seed=8, n_cells=n, **fast)
+    s = r.summary()
+    n_started = s["n_started"]
+    assert n_started > 0.99 * n
+    p_lost = float(solvers.extinction_probability(b, d))
+    assert p_lost == d / b
+    assert _se_ok(s["share_lesions_lost"], p_lost, n_started)
+    # the expected share (exact law at each age, integrated over founding times) agrees too
+    e = cascade.expected_fractions([0.0, 40.0], **fast)
+    assert e["lost"][-1] / e["started"][-1] == pytest.approx(d / b, rel=1e-5)
+
+
+def test_subcritical_lesions_all_die_out():
+    """With d >= b every lesion dies out eventually (extinction probability 1)."""
+    r = cascade.simulate(np.linspace(0, 60, 61), seed=9, n_cells=5000, k_m=5.0, b=0.5, d=1.5, k_w=1e-6)
+    assert r.micro[-1] + r.macro[-1] == 0 and r.lost[-1] == r.started[-1] > 0
+    assert float(solvers.extinction_probability(0.5, 1.5)) == 1.0
+
+
+@pytest.mark.parametrize("preset", ["luzzi1998", "awakening"])
+def test_sampled_counts_scatter_around_the_expected_fractions(preset):
+    n = 200_000
+    t = np.array([0.0, 1.0, 3.0, 8.0, 13.0])
+    values = {**cascade.PRESETS[preset].values, "n_cells": n}
+    r = cascade.simulate(t, seed=21, **values)
+    e = cascade.expected_fractions(t, **values)
+    pairs = {
+        "arrested": r.arrested,
+        "settling": r.settling,
+        "dormant": r.dormant,
+        "extravasated": r.extravasated,
+        "started": r.started,
+        "dead": r.dead,
+        "micrometastases": r.micro,
+        "macrometastases": r.macro,
+        "lost": r.lost,
+    }
+    for key, counts in pairs.items():
+        for got, p in zip(counts / n, e[key]):
+            assert abs(got - p) <= 4.5 * np.sqrt(p * (1 - p) / n) + 2e-6, (key, got, p)
+
+
+def test_every_cell_is_accounted_for_in_a_batch():
+    n = np.array([100, 1000, 5000])
+    b = np.array([[0.5], [1.4]])
+    r = cascade.simulate(cascade.DEFAULT_T, seed=4, n_cells=n, b=b)
+    assert r.batch_shape == (2, 3) and r.dormant.shape == (2, 3, len(cascade.DEFAULT_T))
+    singles = r.arrested + r.settling + r.dormant + r.dead + r.started
+    np.testing.assert_array_equal(singles, np.broadcast_to(n[:, None], (2, 3, len(r.t))))
+    np.testing.assert_array_equal(r.micro + r.macro + r.lost, r.started)
+    assert np.all(np.diff(r.extravasated, axis=-1) >= 0) and np.all(np.diff(r.started, axis=-1) >= 0)
+    # the surviving lesions' rows add up to the living lesions of each batch member at the end
+    alive = np.bincount(r.lesion_batch, minlength=6).reshape(2, 3)
+    np.testing.assert_array_equal(alive, r.micro[..., -1] + r.macro[..., -1])
+    assert np.all(r.lesion_size[:, -1] > 0)
+    s = r.summary()
+    assert s["dormant"].shape == (2, 3)
+    # a faster division rate gives more living lesions, in every column
+    assert np.all(s["n_micro"][1] + s["n_macro"][1] >= s["n_micro"][0] + s["n_macro"][0])
+
+
+def test_a_higher_threshold_never_adds_macrometastases():
+    """Lesion sizes do not depend on N_mac, so with one seed the counts are nested exactly."""
+    t = cascade.DEFAULT_T
+    runs = [cascade.simulate(t, seed=12, n_cells=50_000, N_mac=m).macro for m in (1e2, 1e3, 1e4)]
+    assert np.all(runs[0] >= runs[1]) and np.all(runs[1] >= runs[2]) and runs[0][-1] > runs[2][-1]
+
+
+def test_presets_change_the_funnel_the_way_they_say():
+    base = cascade.luzzi_fractions(**PRESET)
+    no_dorm = cascade.luzzi_fractions(**cascade.PRESETS["no_dormancy"].values)
+    hostile = cascade.luzzi_fractions(**cascade.PRESETS["hostile_soil"].values)
+    assert no_dorm["dormant_day13"] < 1e-3 < base["dormant_day13"]
+    assert hostile["macro_day13"] < 0.01 * base["macro_day13"]
+    t = [0.0, 60.0]
+    late = cascade.expected_fractions(t, h=0.02, **cascade.PRESETS["awakening"].values)["started"][-1]
+    assert late > 5 * cascade.expected_fractions(t, h=0.02, **PRESET)["started"][-1]
+
+
+def test_luzzi_fractions_need_days_3_and_13():
+    r = cascade.simulate(np.linspace(0, 10, 11), seed=1)
+    with pytest.raises(ValueError, match="day = 13"):
+        cascade.luzzi_fractions(r)
+
+
+def test_same_seed_same_lesions():
+    a = cascade.simulate(cascade.DEFAULT_T, seed=77)
+    b = cascade.simulate(cascade.DEFAULT_T, seed=np.random.default_rng(77))
+    np.testing.assert_array_equal(a.lesion_size, b.lesion_size)
+    np.testing.assert_array_equal(a.macro, b.macro)
