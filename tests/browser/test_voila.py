@@ -1,0 +1,93 @@
+"""The code-free app (``dormancy-widgets app``, Voila) and its deep links, in headless Chromium.
+
+For every lesson with an explorer: the page renders; a good link (``?preset=NAME``) opens
+another scenario (plot and readout differ from the lesson's own settings, no message);
+a bad link (an unknown setting and an out-of-range value) shows a readable message while
+the explorer still renders on the lesson's own settings. The same link also works through
+the Jupyter server's Voila extension, i.e. Binder's ``urlpath=voila/render/lessons/NAME.ipynb?...``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from urllib.parse import urlencode
+
+import pytest
+
+from dormancy_widgets.widgets import EXPLORERS
+
+
+def explorer_model(cls_name: str):
+    module = importlib.import_module(f"dormancy_widgets.widgets.{EXPLORERS[cls_name]}")
+    return getattr(module, cls_name).model
+
+
+def good_query(lesson) -> dict[str, str]:
+    """A preset of the lesson's first explorer other than the one the lesson opens on."""
+    model = explorer_model(lesson.explorers[0])
+    own = {name: p.default for name, p in model.PARAMS.items()}
+    if lesson.preset in model.PRESETS:
+        own.update(model.PRESETS[lesson.preset].values)
+    for name, preset in model.PRESETS.items():
+        if name != lesson.preset and {**own, **preset.values} != own:
+            return {"preset": name}
+    pytest.skip(f"{lesson.explorers[0]} has no second preset to link to")
+
+
+def bad_query(lesson) -> dict[str, str]:
+    """An out-of-range value of the first numeric parameter, and a setting that does not exist."""
+    model = explorer_model(lesson.explorers[0])
+    p = next(p for p in model.PARAMS.values() if not p.categorical)
+    value = -5.0 if p.low > -5 else (p.high + abs(p.high) + 1 if math.isfinite(p.high) else float("nan"))
+    return {p.name: f"{value:g}", "bogus": "1"}
+
+
+def render(page, url: str, explorer_ui):
+    page.goto(url)
+    return explorer_ui(page)
+
+
+def test_app_deep_links(page, voila_app, explorer_lesson, explorer_ui, artifacts):
+    lesson = explorer_lesson
+    base = f"{voila_app}voila/render/{lesson.name}"
+
+    ui = render(page, base, explorer_ui)
+    paths, readout = ui.paths(), ui.readout()
+    assert readout and not ui.message(), ui.message()
+    ui.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}.png"))
+
+    good = good_query(lesson)
+    ui = render(page, f"{base}?{urlencode(good)}", explorer_ui)
+    assert not ui.message(), f"a good link ({good}) showed: {ui.message()}"
+    assert ui.readout() != readout, f"?{urlencode(good)} did not change the readout"
+    assert ui.paths() != paths, f"?{urlencode(good)} did not change the plot"
+
+    bad = bad_query(lesson)
+    ui = render(page, f"{base}?{urlencode(bad)}", explorer_ui)
+    message = ui.message()
+    assert "could not all be used" in message, f"?{urlencode(bad)} gave no readable message: {message!r}"
+    for name in bad:
+        assert name in message, f"the message does not name {name!r}: {message!r}"
+    assert "Traceback" not in page.content()
+    # the explorer still renders, on the lesson's own settings
+    assert ui.readout() == readout
+    assert ui.paths() == paths
+    ui.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}-bad-link.png"))
+    assert not page.console_errors, page.console_errors
+
+
+def test_binder_style_voila_link(page, lab, lesson_list, explorer_ui):
+    """``voila/render/lessons/NAME.ipynb?preset=...`` on the Jupyter server (Binder's urlpath)."""
+    lessons = [x for x in lesson_list if x.explorers]
+    if not lessons:
+        pytest.skip("no lesson with an explorer")
+    lesson = lessons[0]
+    good = good_query(lesson)
+    base = f"{lab}voila/render/lessons/{lesson.name}"
+    ui = render(page, base, explorer_ui)
+    readout = ui.readout()
+    ui = render(page, f"{base}?{urlencode(good)}", explorer_ui)
+    assert not ui.message(), ui.message()
+    link = f"?{urlencode(good)}"
+    assert ui.readout() != readout, f"{link} did not reach the kernel through the server extension"
