@@ -189,6 +189,10 @@ def test_fluctuation_test_wraps_simulate():
     assert ft.clones.shape == (50, 5)
     with pytest.raises(dataclasses.FrozenInstanceError):
         ft.ratio = 0.0  # type: ignore[misc]
+    text = ft.report()
+    assert f"variance/mean {ft.vmr_clones:.3g}" in text and f"= {ft.ratio:.3g}" in text
+    with pytest.raises(ValueError, match="single run"):
+        het.fluctuation_test(seed=1, mu=[1e-5, 2e-5]).report()
 
 
 def test_variance_to_mean_helper():
