@@ -1,0 +1,271 @@
+"""Immune-mediated dormancy (Kuznetsov et al. 1994): exact equilibria, scipy, published numbers."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from dormancy_widgets.models import immune, solvers
+
+DEFAULTS = {k: p.default for k, p in immune.PARAMS.items()}
+
+#: Kuznetsov et al. 1994 nondimensional values (REFERENCES.md §4, [src] BioModels BIOMD0000000762)
+PUBLISHED_NONDIM = {
+    "sigma": 0.1181,
+    "rho": 1.131,
+    "eta": 20.19,
+    "mu": 0.00311,
+    "delta": 0.3743,
+    "alpha": 1.636,
+    "beta": 0.002,
+}
+PUBLISHED_TAU_DAYS = 9.083
+
+
+def _reference(t, **params):
+    """solve_ivp (DOP853, rtol 1e-12) on the untransformed equations, restarted at the switch."""
+    q = {**DEFAULTS, **params}
+
+    def law(p_now):
+        s, g, m, d, a, b, n = (q[k] for k in "sgmdabn")
+
+        def f(_, y):
+            E, T = y
+            return [s + p_now * E * T / (g + T) - m * E * T - d * E, a * T * (1 - b * T) - n * E * T]
+
+        return f
+
+    t = np.asarray(t, dtype=float)
+    switch = q["t_supp"] if q["supp"] > 0 and t[0] < q["t_supp"] < t[-1] else None
+    pieces = [(t[0], t[-1], q["p"])]
+    if switch is not None:
+        pieces = [(t[0], switch, q["p"]), (switch, t[-1], q["p"] * (1 - q["supp"]))]
+    y0 = [q["E0"], q["T0"]]
+    out = np.empty((2, t.size))
+    for lo, hi, p_now in pieces:
+        sol = solve_ivp(law(p_now), (lo, hi), y0, method="DOP853", rtol=1e-12, atol=1e-6, dense_output=True)
+        sel = (t >= lo) & (t <= hi)
+        out[:, sel] = sol.sol(t[sel])
+        y0 = list(sol.y[:, -1])
+    return out
+
+
+# --------------------------------------------------------------------------- units
+def test_nondimensional_parameters_match_the_paper():
+    nd = immune.nondimensional()
+    for name, published in PUBLISHED_NONDIM.items():
+        # the BioModels dimensional values are rounded to four figures, so the published
+        # dimensionless ones are reproduced to 0.1% (alpha: 1.6349 vs 1.636, the worst)
+        assert nd[name] == pytest.approx(published, rel=1e-3), name
+    assert nd["tau_days"] == pytest.approx(PUBLISHED_TAU_DAYS, rel=1e-4)
+
+
+def test_nondimensional_round_trip_and_same_dormant_state():
+    back = immune.from_nondimensional(**{k: immune.nondimensional()[k] for k in PUBLISHED_NONDIM})
+    for k, v in back.items():
+        assert v == pytest.approx(DEFAULTS[k], rel=1e-12), k
+    # the paper's rounded dimensionless set puts the dormant state within 0.5% of ours
+    paper = immune.from_nondimensional(**PUBLISHED_NONDIM)
+    E1, T1 = immune.steady_states().by_role("dormant")
+    E2, T2 = immune.steady_states(**paper).by_role("dormant")
+    assert E2 == pytest.approx(E1, rel=5e-3) and T2 == pytest.approx(T1, rel=5e-3)
+
+
+# --------------------------------------------------------------------------- equilibria
+def test_classify_textbook_matrices():
+    J = np.array(
+        [
+            [[-1.0, 0.0], [0.0, -2.0]],
+            [[1.0, 0.0], [0.0, -1.0]],
+            [[-1.0, 2.0], [-2.0, -1.0]],
+            [[1.0, 2.0], [-2.0, 1.0]],
+            [[1.0, 0.0], [0.0, 2.0]],
+            [[0.0, 1.0], [-1.0, 0.0]],
+        ]
+    )
+    kind, lam = immune.classify(J)
+    assert list(kind) == [
+        "stable node",
+        "saddle",
+        "stable focus",
+        "unstable focus",
+        "unstable node",
+        "centre",
+    ]
+    np.testing.assert_allclose(np.sort_complex(lam[2]), [-1 - 2j, -1 + 2j])
+
+
+def test_four_equilibria_at_the_published_values():
+    eq = list(immune.steady_states())
+    assert [e.kind for e in eq] == ["saddle", "stable focus", "saddle", "stable node"]
+    assert [e.role for e in eq] == ["tumour-free", "dormant", "threshold", "large tumour"]
+    free, dormant, threshold, large = eq
+    assert free.T == 0 and free.E == pytest.approx(DEFAULTS["s"] / DEFAULTS["d"], rel=1e-14)
+    # ordered along T, all below the capacity 1/b = 5e8
+    assert 0 < dormant.T < threshold.T < large.T < 1 / DEFAULTS["b"]
+    # the dormant state is approached in oscillations: complex eigenvalues, negative real part
+    assert all(ev.imag != 0 and ev.real < 0 for ev in dormant.eigenvalues)
+
+
+def test_equilibria_are_exact_roots():
+    for e in immune.steady_states():
+        dE, dT = immune.rhs(0.0, e.E, e.T, **DEFAULTS)
+        q = DEFAULTS
+        # scale each residual by the size of the terms that cancel in it
+        scale_E = q["s"] + q["d"] * e.E + q["m"] * e.E * e.T
+        scale_T = q["a"] * e.T + q["n"] * e.E * e.T + 1.0
+        assert abs(float(dE)) <= 1e-12 * scale_E
+        assert abs(float(dT)) <= 1e-12 * scale_T
+
+
+def test_jacobian_matches_finite_differences_and_its_kind():
+    for e in immune.steady_states():
+        J = immune.jacobian(e.E, e.T, **DEFAULTS)
+        hE, hT = 1e-3 * e.E, 1e-3 * max(e.T, 1e3)
+        num = np.empty((2, 2))
+        for j, (dE, dT) in enumerate(((hE, 0.0), (0.0, hT))):
+            up = np.array(immune.rhs(0.0, e.E + dE, e.T + dT, **DEFAULTS), dtype=float)
+            dn = np.array(immune.rhs(0.0, e.E - dE, e.T - dT, **DEFAULTS), dtype=float)
+            num[:, j] = (up - dn) / (2 * (dE or dT))
+        np.testing.assert_allclose(J, num, rtol=1e-6, atol=1e-12)
+        lam = np.linalg.eigvals(num)
+        np.testing.assert_allclose(np.sort_complex(lam), np.sort_complex(np.array(e.eigenvalues)), rtol=1e-5)
+
+
+def test_steady_states_batch_crosses_the_saddle_node():
+    # cutting p by 40% keeps the dormant focus; by 50% it has merged with the saddle
+    p = DEFAULTS["p"] * np.array([1.0, 0.6, 0.5])
+    eq = immune.steady_states(p=p)
+    assert eq.E.shape == (3, 4)
+    assert list(eq.present.sum(axis=-1)) == [4, 4, 2]
+    assert list(eq.role[2][eq.present[2]]) == ["tumour-free", "large tumour"]
+    for i, pi in enumerate(p):
+        single = immune.steady_states(p=pi)
+        np.testing.assert_allclose(eq.T[i], single.T, rtol=1e-12, equal_nan=True)
+        assert list(eq.kind[i]) == list(single.kind)
+
+
+def test_tumour_free_state_is_stable_exactly_when_s_exceeds_a_d_over_n():
+    threshold = DEFAULTS["a"] * DEFAULTS["d"] / DEFAULTS["n"]  # 6.7e4 cells/day
+    eq = immune.steady_states(s=np.array([0.9, 1.1]) * threshold)
+    assert list(eq.kind[:, 0]) == ["saddle", "stable node"]
+
+
+def test_nullclines_cross_at_the_equilibria():
+    eq = immune.steady_states()
+    T_star = eq.T[1:]
+    nc = immune.nullclines(T=T_star)
+    np.testing.assert_allclose(nc["E_T"], eq.E[1:], rtol=1e-10)
+    np.testing.assert_allclose(nc["E_E"], eq.E[1:], rtol=1e-10)
+    # between the low and high branches the effector nullcline does not exist (E grows)
+    gap = immune.nullclines(T=np.array([2e7]))["E_E"]
+    assert np.isnan(gap).all()
+    # the tumour nullcline reaches E = 0 at the capacity 1/b and has no positive part beyond
+    E_T = immune.nullclines(T=np.array([0.999, 1.001]) / DEFAULTS["b"])["E_T"]
+    assert E_T[0] == pytest.approx(1e-3 * DEFAULTS["a"] / DEFAULTS["n"], rel=1e-9) and np.isnan(E_T[1])
+
+
+# --------------------------------------------------------------------------- integration
+def test_default_step_is_what_choose_step_finds():
+    p = immune.validate(immune.PARAMS, {})
+    q = {k: v[()] for k, v in p.items()}
+    f = immune._log_rhs(q, q["p"])
+    # choose_step compares ln T relative to ln T (about 15), so it is asked for 1e-7 to
+    # bound the relative error of T itself near 1e-6; h0 is the output spacing
+    h = solvers.choose_step(f, (q["E0"], math.log(q["T0"])), immune.DEFAULT_T, rtol=1e-7, h0=2.0)
+    assert h == immune.H_DEFAULT
+    assert immune.step(p) == immune.H_DEFAULT
+
+
+@pytest.mark.parametrize("preset", ["kuznetsov1994_dormancy", "immunosuppression_escape"])
+def test_rk4_matches_solve_ivp(preset):
+    values = immune.PRESETS[preset].values
+    t = immune.DEFAULT_T
+    r = immune.simulate(t, **values)
+    ref = _reference(t, **values)
+    np.testing.assert_allclose(r.E, ref[0], rtol=1e-6)
+    np.testing.assert_allclose(r.T, ref[1], rtol=1e-6)
+
+
+def test_batch_with_different_switch_days_matches_single_runs():
+    days = np.array([150.0, 300.0, 333.3])
+    r = immune.simulate(immune.DEFAULT_T, supp=0.6, t_supp=days)
+    for i, d in enumerate(days):
+        single = immune.simulate(immune.DEFAULT_T, supp=0.6, t_supp=d)
+        np.testing.assert_allclose(r.T[i], single.T, rtol=1e-6)
+        assert r.summary()["escape_day"][i] == single.summary()["escape_day"]
+
+
+# --------------------------------------------------------------------------- the story
+def test_published_run_settles_into_damped_oscillations_around_the_focus():
+    t = np.linspace(0.0, 2000.0, 4001)
+    r = immune.simulate(t)
+    s = r.summary()
+    assert s["approaches"] == "dormant" and s["dormant"] and not s["eliminated"]
+    assert s["escape_day"] == math.inf and s["n_equilibria"] == 4
+    assert s["T_final"] == pytest.approx(s["T_dormant"], rel=1e-3)
+    # the linearisation's period and damping agree with the peaks of the trajectory
+    T = r.T
+    peaks = np.flatnonzero((T[1:-1] > T[:-2]) & (T[1:-1] > T[2:])) + 1
+    late = peaks[t[peaks] > 600]
+    assert np.diff(t[late]).mean() == pytest.approx(s["period_days"], rel=0.01)
+    amp = T[late] - s["T_dormant"]
+    ratio = amp[1:] / amp[:-1]
+    assert ratio[-1] == pytest.approx(math.exp(-s["period_days"] / s["damping_days"]), rel=0.01)
+    # about 99 days and 181 days at the published values
+    assert 90 < s["period_days"] < 110 and 150 < s["damping_days"] < 210
+
+
+def test_a_large_inoculum_escapes_the_same_immune_system():
+    s = immune.simulate(immune.DEFAULT_T, **immune.PRESETS["large_inoculum_escape"].values).summary()
+    assert s["approaches"] == "large tumour" and not s["dormant"]
+    assert s["escape_day"] == 0.0
+    _, T_large = immune.steady_states().by_role("large tumour")
+    assert s["T_final"] == pytest.approx(T_large, rel=1e-6)
+
+
+def test_immunosuppression_removes_the_dormant_state_and_the_tumour_escapes():
+    values = immune.PRESETS["immunosuppression_escape"].values
+    r = immune.simulate(immune.DEFAULT_T, **values)
+    s = r.summary()
+    assert s["suppressed"] and s["approaches"] == "large tumour"
+    assert values["t_supp"] < s["escape_day"] < values["t_supp"] + 150
+    assert math.isnan(s["T_dormant"])  # the focus no longer exists after the cut
+    # identical to the unsuppressed run before the switch
+    base = immune.simulate(immune.DEFAULT_T, **{**values, "supp": 0.0})
+    before = immune.DEFAULT_T <= values["t_supp"]
+    np.testing.assert_array_equal(r.T[before], base.T[before])
+    assert base.summary()["dormant"]
+
+
+def test_weak_suppression_leaves_dormancy_and_a_stronger_one_breaks_it():
+    s = immune.simulate(immune.DEFAULT_T, supp=np.array([0.3, 0.45])).summary()
+    assert list(s["approaches"]) == ["dormant", "large tumour"]
+
+
+def test_strong_surveillance_eliminates_the_tumour():
+    s = immune.simulate(
+        immune.DEFAULT_T, **immune.PRESETS["strong_surveillance_elimination"].values
+    ).summary()
+    assert s["eliminated"] and s["approaches"] == "tumour-free"
+    assert s["T_final"] >= 0 and s["E_final"] == pytest.approx(1e5 / DEFAULTS["d"], rel=1e-3)
+
+
+def test_state_stays_positive_from_one_cell_and_from_the_capacity():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = immune.simulate(immune.DEFAULT_T, T0=np.array([1.0, 1e9]), E0=np.array([1e3, 1e7]))
+    assert np.all(r.T > 0) and np.all(r.E > 0)
+
+
+def test_rhs_switches_at_t_supp():
+    before = immune.rhs(299.0, 1e6, 1e7, supp=1.0, t_supp=300.0)
+    after = immune.rhs(300.0, 1e6, 1e7, supp=1.0, t_supp=300.0)
+    q = DEFAULTS
+    recruit = q["p"] * 1e6 * 1e7 / (q["g"] + 1e7)
+    assert float(before[0]) - float(after[0]) == pytest.approx(recruit, rel=1e-12)
+    assert float(before[1]) == float(after[1])
