@@ -202,3 +202,73 @@ def test_same_seed_same_lesions():
     b = cascade.simulate(cascade.DEFAULT_T, seed=np.random.default_rng(77))
     np.testing.assert_array_equal(a.lesion_size, b.lesion_size)
     np.testing.assert_array_equal(a.macro, b.macro)
+
+
+# ----------------------------------------------------------------------------- the explorer
+@pytest.fixture
+def explorer():
+    from dormancy_widgets.widgets.cascade import CascadeExplorer
+
+    return CascadeExplorer(preset="luzzi1998")
+
+
+def _bars(explorer) -> dict[str, float]:
+    """The funnel's fractions, checked against the bar heights (floored at the axis minimum)."""
+    from dormancy_widgets.widgets.cascade import STAGES
+
+    f = explorer.funnel
+    np.testing.assert_allclose(explorer.bars.y, np.clip([f[s[1]] for s in STAGES], 1e-6, 1.0))
+    return f
+
+
+def test_explorer_opens_on_the_luzzi_funnel(explorer):
+    bars = _bars(explorer)
+    n = 10_000
+    assert bars["injected"] == 1.0
+    assert _se_ok(bars["extravasated"], LUZZI["extravasated_day3"], n)
+    assert _se_ok(bars["dormant"], LUZZI["dormant_day13"], n)
+    text = explorer.readout.value
+    assert "Of 10,000 injected cells" in text and "by day 13" in text
+    assert f"{bars['extravasated']:.0%}" in text
+    # the published markers sit at the stages Luzzi counted
+    assert sorted(np.round(np.asarray(explorer.published.y, float), 6)) == sorted([0.8, 0.02, 0.36, 0.0002])
+    # the lesion panel draws surviving lesions and the macroscopic threshold
+    assert np.asarray(explorer.micro_lines.y).size > 0
+    assert np.asarray(explorer.threshold.y, float)[0] == PRESET["N_mac"]
+
+
+def test_no_dormancy_empties_the_dormant_bar(explorer):
+    before = _bars(explorer)["dormant"]
+    text = explorer.readout.value
+    explorer.preset("no_dormancy")
+    assert _bars(explorer)["dormant"] < 0.01 * before
+    from dormancy_widgets.widgets.cascade import percent
+
+    after = _bars(explorer)["dormant"]
+    assert explorer.readout.value != text and f"{percent(after)} remain" in explorer.readout.value
+
+
+def test_faster_division_makes_more_macrometastases(explorer):
+    before = _bars(explorer)["macro"]
+    explorer.controls["b"].value = 2.0
+    assert _bars(explorer)["macro"] > 5 * max(before, 1e-4)
+    assert np.asarray(explorer.macro_lines.y).size > 0
+    explorer.controls["N_mac"].value = 1e9
+    assert _bars(explorer)["macro"] == 0.0 and np.asarray(explorer.macro_lines.y).size == 0
+    assert "0% (0 cells) formed macroscopic" in explorer.readout.value
+
+
+def test_run_again_draws_a_new_sample_with_the_same_settings(explorer):
+    params, seed, sizes = dict(explorer.params), explorer.seed, explorer.result.lesion_size.copy()
+    explorer.run_again.click()
+    assert explorer.seed == seed + 1 and explorer.params == params
+    assert not np.array_equal(explorer.result.lesion_size, sizes)
+
+
+def test_days_followed_and_a_hundred_thousand_cells(explorer):
+    explorer.view_controls["days"].value = 40
+    assert explorer.result.t[-1] == 40 and explorer._days_scale.max == 40
+    assert "by day 40" in explorer.readout.value
+    explorer.set(n_cells=100_000)
+    assert explorer.error is None and "Of 100,000 injected cells" in explorer.readout.value
+    assert not explorer.controls["n_cells"].continuous_update

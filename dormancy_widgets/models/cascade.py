@@ -106,8 +106,8 @@ __all__ = [
 ]
 
 STOCHASTIC = True
-#: Luzzi et al. 1998 followed the cells for 13 days; quarter-day outputs include days 3 and 13
-DEFAULT_T = np.linspace(0.0, 13.0, 53)
+#: Luzzi et al. 1998 followed the cells for 13 days; half-day outputs include days 3 and 13
+DEFAULT_T = np.linspace(0.0, 13.0, 27)
 
 LUZZI_CITATION = "Luzzi et al. 1998, Am J Pathol 153:865 [sec, abstract as quoted]"
 

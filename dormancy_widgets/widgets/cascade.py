@@ -1,0 +1,272 @@
+"""``CascadeExplorer``: the funnel from injected cells to metastases, and the lesions that survive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from ..models import cascade
+from . import palette
+from .base import Explorer, line, make_figure
+
+__all__ = ["CascadeExplorer", "funnel_values", "percent"]
+
+#: one cell in a million: the floor of the log axis (the largest run has a million cells)
+_Y_MIN = 1e-6
+#: lesion-size axis: one cell to the lethal-burden cap of the birth-death sampler
+_SIZE_MAX = float(cascade.solvers.BD_CAP)
+#: how many surviving lesions are drawn, spread evenly over their size ranking
+_TRACKS = 40
+_EARLY = 3.0
+
+#: funnel stages: (label under the bar, key in funnel_values, Luzzi 1998 value or None)
+STAGES = (
+    ("injected", "injected", None),
+    ("extravasated", "extravasated", cascade.LUZZI1998["extravasated_day3"]),
+    (
+        "started to grow",
+        "started",
+        cascade.LUZZI1998["extravasated_day3"] * cascade.LUZZI1998["micro_per_extravasated_day3"],
+    ),
+    ("dormant cells", "dormant", cascade.LUZZI1998["dormant_day13"]),
+    ("micrometastases", "micro", None),
+    ("macrometastases", "macro", cascade.LUZZI1998["macro_day13"]),
+)
+
+
+def percent(x: float) -> str:
+    """A fraction as a percentage with two significant digits for small values: 80%, 2.4%, 0.02%."""
+    v = 100.0 * float(x)
+    if v == 0:
+        return "0%"
+    if v >= 10:
+        return f"{v:.0f}%"
+    if v >= 1:
+        return f"{v:.1f}%"
+    return f"{v:.2g}%"
+
+
+def funnel_values(result: cascade.CascadeResult) -> dict[str, float]:
+    """Fractions of the injected cells at each funnel stage, as Luzzi et al. 1998 counted them:
+    extravasated and started to grow by day 3, the rest at the last time of the run."""
+    n = float(result.n_cells)
+    i3 = result.index_of(_EARLY) if result.t[-1] >= _EARLY else len(result.t) - 1
+    return {
+        "injected": 1.0,
+        "extravasated": float(result.extravasated[i3]) / n,
+        "started": float(result.started[i3]) / n,
+        "dormant": float(result.dormant[-1]) / n,
+        "micro": float(result.micro[-1]) / n,
+        "macro": float(result.macro[-1]) / n,
+    }
+
+
+class CascadeExplorer(Explorer):
+    """The metastatic funnel (log scale, Luzzi 1998 markers) and the surviving lesions' growth.
+
+    Controls: every rate of the cascade, the number of injected cells and the macroscopic
+    size; view controls set how many days are followed, and "Run again" draws a new sample
+    with the same settings (a new seed).
+    """
+
+    model = cascade
+    title = "Metastatic inefficiency: from thousands of cells to a few metastases"
+    intro = (
+        "Tumour cells arrive in the liver. Each one may die, sit alone as a dormant cell, or "
+        "start a micrometastasis, and most micrometastases die out. Move a rate and watch the funnel."
+    )
+    slug = "cascade"
+    slow_params = frozenset({"n_cells"})
+
+    def build(self) -> list[bq.Figure]:
+        self.view_controls["days"] = widgets.IntSlider(
+            value=13,
+            min=4,
+            max=120,
+            step=1,
+            description="days followed (days)",
+            tooltip="How long the cells are followed after injection (Luzzi et al. 1998: 13 days)",
+            continuous_update=False,
+            style={"description_width": "260px"},
+            layout=widgets.Layout(width="560px"),
+        )
+        self.run_again = widgets.Button(
+            description="Run again",
+            icon="refresh",
+            tooltip="Draw a new random sample of the same experiment (new seed)",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.run_again.on_click(lambda _: self.new_sample())
+
+        n = len(STAGES)
+        xs = bq.OrdinalScale(domain=list(range(n)))
+        ys = bq.LogScale(min=_Y_MIN, max=2.0)
+        fig, _, _ = make_figure(
+            "The funnel: fraction of injected cells",
+            "stage",
+            "fraction of injected cells (log)",
+            x_scale=xs,
+            y_scale=ys,
+            width="620px",
+            height="440px",
+            y_format=".0e",
+        )
+        self._funnel_axis = fig.axes[0]
+        self._funnel_axis.tick_values = list(range(n))
+        self._funnel_axis.tick_labels = {i: s[0] for i, s in enumerate(STAGES)}
+        self.bars = bq.Bars(
+            x=np.arange(n, dtype=float),
+            y=np.full(n, _Y_MIN),
+            base=_Y_MIN,
+            scales={"x": xs, "y": ys},
+            colors=[palette.SKY_BLUE],
+            stroke=palette.BLUE,
+            padding=0.25,
+            labels=["this run (model)"],
+            display_legend=True,
+        )
+        pub = [(i, s[2]) for i, s in enumerate(STAGES) if s[2] is not None]
+        self.published = bq.Scatter(
+            x=np.array([i for i, _ in pub], dtype=float),
+            y=np.array([v for _, v in pub]),
+            scales={"x": xs, "y": ys},
+            marker="diamond",
+            colors=[palette.BLACK],
+            default_size=140,
+            stroke=palette.YELLOW,
+            labels=["Luzzi et al. 1998"],
+            display_legend=True,
+        )
+        self.kept = bq.Scatter(
+            x=np.zeros(0),
+            y=np.zeros(0),
+            scales={"x": xs, "y": ys},
+            marker="circle",
+            colors=[palette.GREY],
+            default_size=90,
+            labels=["kept run"],
+            display_legend=True,
+        )
+        self.bar_labels = bq.Label(
+            x=np.arange(n, dtype=float),
+            y=np.full(n, _Y_MIN),
+            text=[""] * n,
+            scales={"x": xs, "y": ys},
+            colors=[palette.BLACK],
+            default_size=14,
+            align="middle",
+            y_offset=-8,
+        )
+        fig.marks = [self.bars, self.bar_labels, self.kept, self.published]
+        fig.legend_location = "top-right"
+
+        fig2, self._days_scale, self._size_scale = make_figure(
+            "Surviving lesions: cells over time",
+            "days after injection",
+            "cells in the lesion (log)",
+            x_scale=bq.LinearScale(min=0.0, max=13.0),
+            y_scale=bq.LogScale(min=1.0, max=1e5),
+            width="620px",
+            height="440px",
+            y_format=".0e",
+        )
+        self.micro_lines = line(
+            self._days_scale, self._size_scale, color=palette.BLUE, label="micrometastasis", width=1.5
+        )
+        self.macro_lines = line(
+            self._days_scale,
+            self._size_scale,
+            color=palette.VERMILLION,
+            dash="dashed",
+            label="macroscopic",
+            width=2.5,
+        )
+        self.threshold = line(
+            self._days_scale, self._size_scale, color=palette.BLACK, dash="dotted", label="N_mac", width=2
+        )
+        fig2.marks = [self.threshold, self.micro_lines, self.macro_lines]
+        fig2.legend_location = "top-left"
+        return [fig, fig2]
+
+    def extra_layout(self) -> list[widgets.Widget]:
+        return [widgets.HBox([self.view_controls["days"], self.run_again])]
+
+    def run(self, params: dict[str, Any]) -> cascade.CascadeResult:
+        days = int(self.view_controls["days"].value)
+        per_day = 2 if days <= 30 else 1  # half days, or whole days for long runs: day 3 is included
+        self.t = np.linspace(0.0, float(days), per_day * days + 1)
+        return cascade.simulate(self.t, seed=self.seed, **params)
+
+    def new_sample(self) -> None:
+        """Same settings, new random sample: the seed moves on by one."""
+        self.seed += 1
+        self.update()
+
+    def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
+        return [(self.bars, self.kept)]
+
+    def draw(self, result: cascade.CascadeResult) -> None:
+        f = funnel_values(result)
+        #: the fractions the bars show (the bars themselves stop at the axis floor, 1e-6)
+        self.funnel = f
+        values = np.array([f[s[1]] for s in STAGES])
+        shown = np.clip(values, _Y_MIN, 1.0)
+        n = float(result.n_cells)
+        texts = [f"{percent(v)} ({v * n:,.0f})" if k else f"{n:,.0f}" for k, v in enumerate(values)]
+        with self.bars.hold_sync():
+            self.bars.y = shown
+        with self.bar_labels.hold_sync():
+            self.bar_labels.y = shown * 1.6
+            self.bar_labels.text = texts
+        day = float(result.t[-1])
+        self._funnel_axis.label = (
+            f"stage (extravasated and started to grow: day {_EARLY:g}; the rest: day {day:g})"
+        )
+
+        sizes = result.lesion_size
+        order = np.argsort(sizes[:, -1], kind="stable")
+        pick = order[np.unique(np.linspace(0, order.size - 1, min(_TRACKS, order.size)).round().astype(int))]
+        pick = pick if order.size else order
+        x = np.maximum(result.t[None, :], result.lesion_start[pick, None])
+        y = np.maximum(sizes[pick], 1).astype(float)
+        n_mac = float(result.params["N_mac"])
+        big = sizes[pick, -1] >= n_mac
+        for mark, rows in ((self.micro_lines, ~big), (self.macro_lines, big)):
+            with mark.hold_sync():
+                if rows.any():
+                    mark.x, mark.y = x[rows], y[rows]
+                else:
+                    mark.x, mark.y = np.zeros(0), np.zeros(0)
+        with self.threshold.hold_sync():
+            self.threshold.x = np.array([0.0, day])
+            self.threshold.y = np.array([n_mac, n_mac])
+        top = max(float(result.largest[-1]), n_mac, 10.0)
+        self._size_scale.max = float(min(10 ** np.ceil(np.log10(top) + 0.3), _SIZE_MAX))
+        self._days_scale.max = day
+
+    def describe(self, result: cascade.CascadeResult) -> str:
+        s = result.summary()
+        n = int(s["n_cells"])
+        day = f"{s['day']:g}"
+        macro = int(s["n_macro"])
+        text = (
+            f"Of {n:,} injected cells, {percent(s['extravasated'])} extravasated, "
+            f"{percent(s['dormant'])} remain as dormant single cells, {percent(s['macrometastases'])} "
+            f"({macro:,} cell{'s' if macro != 1 else ''}) formed macroscopic metastases by day {day}."
+        )
+        started = int(s["n_started"])
+        if started:
+            text += (
+                f" {started:,} cells started a micrometastasis; {percent(s['share_lesions_lost'])} of "
+                f"those lesions have died out and {int(s['n_micro']):,} are still microscopic."
+            )
+        else:
+            text += " No cell started a micrometastasis."
+        text += (
+            " Luzzi et al. 1998 (mouse liver, day 13) found 80% extravasated, 36% dormant and 0.02% "
+            "macroscopic."
+        )
+        return text
