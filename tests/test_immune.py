@@ -172,11 +172,11 @@ def test_nullclines_cross_at_the_equilibria():
 # --------------------------------------------------------------------------- integration
 def test_default_step_is_what_choose_step_finds():
     p = immune.validate(immune.PARAMS, {})
-    q = {k: v[()] for k, v in p.items()}
-    f = immune._log_rhs(q, q["p"])
+    q = {k: float(v) for k, v in p.items()}
+    f = immune._log_rhs(q, q["p"], math.exp)
     # choose_step compares ln T relative to ln T (about 15), so it is asked for 1e-7 to
     # bound the relative error of T itself near 1e-6; h0 is the output spacing
-    h = solvers.choose_step(f, (q["E0"], math.log(q["T0"])), immune.DEFAULT_T, rtol=1e-7, h0=2.0)
+    h = solvers.choose_step(f, (q["E0"], math.log(q["T0"])), immune.DEFAULT_T, rtol=1e-7, h0=4.0)
     assert h == immune.H_DEFAULT
     assert immune.step(p) == immune.H_DEFAULT
 
@@ -258,7 +258,7 @@ def test_strong_surveillance_eliminates_the_tumour():
 def test_state_stays_positive_from_one_cell_and_from_the_capacity():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = immune.simulate(immune.DEFAULT_T, T0=np.array([1.0, 1e9]), E0=np.array([1e3, 1e7]))
+        r = immune.simulate(immune.DEFAULT_T, T0=np.array([1.0, 1e9]), E0=np.array([1e4, 1e7]))
     assert np.all(r.T > 0) and np.all(r.E > 0)
 
 
@@ -269,3 +269,101 @@ def test_rhs_switches_at_t_supp():
     recruit = q["p"] * 1e6 * 1e7 / (q["g"] + 1e7)
     assert float(before[0]) - float(after[0]) == pytest.approx(recruit, rel=1e-12)
     assert float(before[1]) == float(after[1])
+
+
+# --------------------------------------------------------------------------- explorer
+@pytest.fixture
+def explorer():
+    from dormancy_widgets.widgets.immune import ImmuneExplorer
+
+    return ImmuneExplorer(preset="kuznetsov1994_dormancy")
+
+
+def test_explorer_marks_the_four_equilibria_by_kind(explorer):
+    counts = {kind: np.asarray(mark.x).size for kind, mark in explorer.eq_marks.items()}
+    assert counts == {
+        "stable focus": 1,
+        "stable node": 1,
+        "saddle": 2,
+        "unstable focus": 0,
+        "unstable node": 0,
+    }
+    shapes = {mark.marker for mark in explorer.eq_marks.values()}
+    assert len(shapes) == len(explorer.eq_marks)  # the kind is told by shape, not colour alone
+    assert all(mark.display_legend and mark.labels for mark in explorer.eq_marks.values())
+    assert sorted(explorer.eq_labels.text) == ["dormant", "large tumour", "threshold", "tumour-free (T = 0)"]
+    E_dorm, T_dorm = immune.steady_states().by_role("dormant")
+    focus = explorer.eq_marks["stable focus"]
+    assert float(focus.x[0]) == pytest.approx(E_dorm) and float(focus.y[0]) == pytest.approx(T_dorm)
+
+
+def test_explorer_readout_names_the_dormant_state(explorer):
+    text = explorer.readout.value
+    s = explorer.result.summary()
+    assert "settles into dormancy" in text and "8.2e6" in text and "1.6e6" in text
+    assert f"{s['period_days']:.0f} days" in text
+
+
+def test_explorer_nullclines_lie_on_the_model_curves(explorer):
+    q = DEFAULTS
+    x = np.asarray(explorer.t_nullcline.x, float)
+    y = np.asarray(explorer.t_nullcline.y, float)
+    assert x.size > 50
+    np.testing.assert_allclose(x, q["a"] * (1 - q["b"] * y) / q["n"], rtol=1e-12)
+    # strong recruitment splits the effector nullcline into a low and a high branch
+    lo, hi = np.asarray(explorer.e_nullcline.y, float), np.asarray(explorer.e_nullcline_hi.y, float)
+    assert lo.size and hi.size and lo.max() < 2e7 < hi.min()
+    explorer.set(p=0.02)
+    assert np.asarray(explorer.e_nullcline_hi.x).size == 0
+
+
+def test_a_click_on_the_phase_plane_starts_a_new_trajectory(explorer):
+    before = explorer.readout.value
+    # what bqplot's "add" interaction sends: the clicked point appended to the start marker
+    explorer.start.x = np.append(explorer.start.x, 3e5)
+    explorer.start.y = np.append(explorer.start.y, 2e8)
+    assert explorer.params["E0"] == pytest.approx(3e5) and explorer.params["T0"] == pytest.approx(2e8)
+    assert np.asarray(explorer.start.x).size == 1 and float(explorer.start.y[0]) == pytest.approx(2e8)
+    assert float(explorer.trajectory.y[0]) == pytest.approx(2e8)
+    assert explorer.readout.value != before and "escapes" in explorer.readout.value
+    assert explorer.preset_picker.value == ""
+    # a click outside the slider ranges is kept inside them
+    explorer.click_phase_plane(10.0, 1e12)
+    assert explorer.params["E0"] == immune.PARAMS["E0"].low
+    assert explorer.params["T0"] == immune.PARAMS["T0"].high
+
+
+def test_immunosuppression_shows_escape_in_both_figures(explorer):
+    T_before = np.asarray(explorer.series_T.y, float).copy()
+    assert np.asarray(explorer.supp_band.x).size == 0
+    explorer.set(supp=0.6, t_supp=300.0)
+    T_after = np.asarray(explorer.series_T.y, float)
+    assert T_after[-1] > 10 * T_before[-1]
+    assert list(np.asarray(explorer.supp_band.x, float)[:2]) == [300.0, 300.0]
+    assert np.asarray(explorer.e_nullcline_before.x).size > 0
+    assert np.asarray(explorer.eq_marks["stable focus"].x).size == 0  # the dormant focus is gone
+    assert np.asarray(explorer.dormant_line.x).size == 0
+    text = explorer.readout.value
+    assert "Immunosuppression from day 300" in text and "no longer exists" in text and "escapes" in text
+    # weak suppression: the focus survives and the readout says so
+    explorer.set(supp=0.3)
+    assert "still exists" in explorer.readout.value and "dormancy" in explorer.readout.value
+
+
+def test_elimination_preset_reads_as_elimination(explorer):
+    explorer.preset("strong_surveillance_elimination")
+    assert "eliminates the tumour" in explorer.readout.value
+    assert float(np.min(explorer.series_T.y)) == 1.0  # drawn at the frame, below one cell
+
+
+def test_sci_formats_cell_counts():
+    from dormancy_widgets.widgets.immune import sci
+
+    assert [sci(x) for x in (8.19e6, 3.1e5, 450.0, 0.5, 0.0, math.inf)] == [
+        "8.2e6",
+        "3.1e5",
+        "450",
+        "0.5",
+        "0",
+        "∞",
+    ]
