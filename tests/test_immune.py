@@ -242,6 +242,16 @@ def test_immunosuppression_removes_the_dormant_state_and_the_tumour_escapes():
     assert base.summary()["dormant"]
 
 
+def test_escape_threshold_brackets_the_separatrix():
+    th = immune.escape_threshold()
+    assert 5e7 < th < 1e8  # between the largest dormant and smallest escaping starts tried above
+    s = immune.simulate(immune.DEFAULT_T, T0=np.array([th / 1.01, th])).summary()
+    assert list(s["approaches"]) == ["dormant", "large tumour"]
+    # more effector cells at the start move the threshold up
+    assert immune.escape_threshold(E0=1e6, points=12) > th
+    assert immune.escape_threshold(T_low=1e6, T_high=1e7, points=12) == math.inf
+
+
 def test_weak_suppression_leaves_dormancy_and_a_stronger_one_breaks_it():
     s = immune.simulate(immune.DEFAULT_T, supp=np.array([0.3, 0.45])).summary()
     assert list(s["approaches"]) == ["dormant", "large tumour"]
@@ -367,3 +377,13 @@ def test_sci_formats_cell_counts():
         "0",
         "∞",
     ]
+
+
+def test_equilibria_table_lists_every_equilibrium():
+    from dormancy_widgets.widgets.immune import equilibria_table
+
+    text = equilibria_table().value
+    for word in ("tumour-free", "dormant", "threshold", "large tumour", "stable focus", "8.2e6", "99"):
+        assert word in text
+    assert text.count("<tr>") == 5  # header and four equilibria
+    assert equilibria_table(s=1e5).value.count("<tr>") == 2

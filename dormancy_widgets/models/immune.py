@@ -84,6 +84,8 @@ __all__ = [
     "KINDS",
     "PARAMS",
     "PRESETS",
+    "PUBLISHED_NONDIM",
+    "PUBLISHED_TAU_DAYS",
     "ROLES",
     "SCALE",
     "STOCHASTIC",
@@ -91,6 +93,7 @@ __all__ = [
     "Equilibrium",
     "ImmuneResult",
     "classify",
+    "escape_threshold",
     "from_nondimensional",
     "jacobian",
     "nondimensional",
@@ -130,6 +133,20 @@ DORMANT_FRACTION = 0.1
 
 #: Below one cell a tumour counts as eliminated (the model's cell numbers are continuous).
 ONE_CELL = 1.0
+
+#: Kuznetsov et al. 1994's dimensionless parameters and the length of one unit of their
+#: time in days (REFERENCES.md §4, read from BioModels BIOMD0000000762): published values
+#: for comparison, never used by the model (``nondimensional`` computes its own).
+PUBLISHED_NONDIM = {
+    "sigma": 0.1181,
+    "rho": 1.131,
+    "eta": 20.19,
+    "mu": 0.00311,
+    "delta": 0.3743,
+    "alpha": 1.636,
+    "beta": 0.002,
+}
+PUBLISHED_TAU_DAYS = 9.083
 
 KINDS = ("stable focus", "stable node", "saddle", "unstable focus", "unstable node", "centre", "degenerate")
 ROLES = ("tumour-free", "dormant", "threshold", "large tumour", "unstable")
@@ -514,6 +531,33 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> ImmuneResult:
     E_out = np.ascontiguousarray(E_all[..., idx])
     T_out = np.exp(v_all[..., idx])
     return ImmuneResult(t=times, params=p, E=E_out, T=T_out)
+
+
+def escape_threshold(
+    *, t: ArrayLike | None = None, T_low: float = 1e6, T_high: float = 1e9, points: int = 32, **params: Any
+) -> float:
+    """The smallest starting tumour T0 that escapes (approaches the large-tumour state).
+
+    ``params`` fix everything else (E0 included). Two rounds of one batched ``simulate``
+    each: ``points`` log-spaced starts between ``T_low`` and ``T_high``, then as many between
+    the last start that did not escape and the first that did, so the answer is good to about
+    ``(T_high / T_low) ** (1 / points**2)`` (0.7% with the defaults). Returns ``inf`` when no
+    start in the range escapes and ``T_low`` when all do. Assumes one threshold in the range
+    (true along E0 at the published values; a start near the saddle's stable manifold
+    lingers, so ``t`` must be long enough to decide).
+    """
+    times = DEFAULT_T if t is None else t
+    lo, hi = math.log10(T_low), math.log10(T_high)
+    for _ in range(2):
+        grid = np.logspace(lo, hi, points)
+        esc = simulate(times, **{**params, "T0": grid}).summary()["approaches"] == "large tumour"
+        if not esc.any():
+            return math.inf
+        k = int(np.argmax(esc))
+        if k == 0:
+            return float(grid[0])
+        lo, hi = math.log10(grid[k - 1]), math.log10(grid[k])
+    return float(10**hi)
 
 
 # --------------------------------------------------------------------------- equilibria

@@ -8,18 +8,20 @@ Right, E and T over time with the escape threshold and the immunosuppression per
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import bqplot as bq
+import ipywidgets as widgets
 import numpy as np
 
 from ..models import immune
 from . import palette
 from .base import Explorer, line, make_figure
 
-__all__ = ["ImmuneExplorer", "branches", "sci"]
+__all__ = ["ImmuneExplorer", "branches", "equilibria_table", "sci"]
 
 #: phase-plane axes (cells); they match the ranges of the E0 and T0 sliders, so a click
 #: anywhere on the plane is a valid start. Curves beyond them are cut at the frame.
@@ -66,6 +68,29 @@ def branches(x: np.ndarray, y: np.ndarray, ok: np.ndarray) -> list[tuple[np.ndar
     first = idx[: cut[0] + 1] if cut.size else idx
     rest = idx[cut[0] + 1 :] if cut.size else np.zeros(0, dtype=int)
     return [(x[first], y[first]), (x[rest], y[rest]) if rest.size else empty]
+
+
+def equilibria_table(**params: Any) -> widgets.HTML:
+    """Every equilibrium for the given parameters as a table: role, kind, cells, eigenvalues.
+
+    Eigenvalues are per day; a pair with an imaginary part means oscillations with period
+    2π / |Im λ| days, shrinking e-fold every 1 / |Re λ| days when Re λ < 0.
+    """
+    rows = []
+    for e in immune.steady_states(**params):
+        lam = e.eigenvalues
+        if lam[0].imag != 0:
+            ev = f"{lam[0].real:.4f} ± {abs(lam[0].imag):.4f}i"
+            period = f"{2 * math.pi / abs(lam[0].imag):.0f}"
+        else:
+            ev = f"{lam[0].real:.4f}, {lam[1].real:.4f}"
+            period = "no oscillation"
+        rows.append((e.role, e.kind, sci(e.T), sci(e.E), ev, period))
+    head = ("role", "kind", "tumour cells T", "effector cells E", "eigenvalues (/day)", "period (days)")
+    cell = "<td style='padding:2px 10px'>{}</td>"
+    body = "".join("<tr>" + "".join(cell.format(html.escape(str(v))) for v in r) + "</tr>" for r in rows)
+    top = "".join(f"<th style='text-align:left;padding:2px 10px'>{h}</th>" for h in head)
+    return widgets.HTML(f"<table><thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _clip(E: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
