@@ -89,7 +89,8 @@ def test_subsamples_of_the_parent_are_binomial():
     r = het.simulate([0.0, 20.0], seed=5, mu=np.full(b, 1e-5), clones=300, mice=20)
     s = r.summary()
     f = s["variant_fraction"]
-    p = f * 0.5 + (1 - f) * 1e-5  # default q_v, q_0
+    q_v, q_0 = het.PARAMS["q_v"].default, het.PARAMS["q_0"].default
+    p = f * q_v + (1 - f) * q_0
     n = het.PARAMS["n"].default
     k = 300 * 20
     # every subsample mouse: Binomial(n, p), so mean n p and variance-to-mean 1 - p
@@ -145,7 +146,7 @@ def test_fidler_kripke_contrast_at_the_defaults():
 def test_origin_share_is_the_normalised_colony_chance():
     r = het.simulate(het.DEFAULT_T, seed=3)
     f = r.M_clones[:, -1] / r.N[-1]
-    w = f * 0.5 + (1 - f) * 1e-5
+    w = f * het.PARAMS["q_v"].default + (1 - f) * het.PARAMS["q_0"].default
     np.testing.assert_allclose(r.origin_share, np.sort(w / w.sum())[::-1], rtol=1e-12)
     assert math.isclose(r.origin_share.sum(), 1.0, rel_tol=1e-12)
     s = r.summary()

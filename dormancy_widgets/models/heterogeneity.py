@@ -118,6 +118,10 @@ G_MAX = 40
 REPRODUCTION_SEED = 1977
 
 _TEACHING = "teaching choice"
+#: step of the logarithmic sliders, in decades: every range starts at a power of ten, so the
+#: defaults and preset values (powers of ten) lie exactly on the slider grid and a browser
+#: never rounds them
+_LOG_STEP = 0.01
 
 PARAMS: dict[str, Param] = {
     p.name: p
@@ -127,45 +131,47 @@ PARAMS: dict[str, Param] = {
             1e-5,
             1e-7,
             1e-3,
-            unit="per cell per division",
+            unit="per division",
             label="μ, variant rate",
             doc="chance that a daughter of an ordinary cell is a metastatic variant",
             log=True,
+            step=_LOG_STEP,
             source="about 1e-5 per cell per generation reported for KHT sarcoma variants "
             "(dynamic heterogeneity, Ling, Chambers, Hill and colleagues)",
         ),
         Param(
             "q_v",
-            0.5,
+            0.1,
             1e-7,
             1.0,
-            unit="per cell",
-            label="q_v, colony chance of a variant",
-            doc="probability that an injected metastatic variant cell forms a lung colony",
+            label="q_v, variant colony chance",
+            doc="probability that an injected metastatic variant cell forms a lung colony (dimensionless)",
             log=True,
+            step=_LOG_STEP,
             source=_TEACHING,
         ),
         Param(
             "q_0",
-            1e-5,
+            1e-6,
             1e-7,
             1e-2,
-            unit="per cell",
-            label="q_0, colony chance of an ordinary cell",
-            doc="probability that an injected ordinary cell forms a lung colony",
+            label="q_0, ordinary colony chance",
+            doc="probability that an injected ordinary cell forms a lung colony (dimensionless)",
             log=True,
+            step=_LOG_STEP,
             source="teaching choice, below the fewer than 0.1% of i.v. B16 cells reported to "
             "form metastases (Fidler 1970) [unverified]",
         ),
         Param(
             "n",
-            2e5,
-            1e3,
             1e6,
+            1e3,
+            1e7,
             unit="cells",
-            label="n, cells injected per mouse",
+            label="n, injected per mouse",
             doc="number of cells injected into the tail vein of each mouse",
             log=True,
+            step=_LOG_STEP,
             integer=True,
             source=_TEACHING,
         ),
@@ -184,8 +190,7 @@ PARAMS: dict[str, Param] = {
             50,
             5,
             300,
-            unit="clones",
-            label="clones (and parent subsamples)",
+            label="clones and subsamples",
             doc="number of clones tested, and of parent-line subsamples",
             integer=True,
             source=_TEACHING,
@@ -195,8 +200,7 @@ PARAMS: dict[str, Param] = {
             5,
             1,
             20,
-            unit="mice",
-            label="mice per clone or subsample",
+            label="mice per group",
             doc="number of mice injected with each clone and with each subsample",
             integer=True,
             source=_TEACHING,
@@ -204,7 +208,7 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-_BASE = {"mu": 1e-5, "q_v": 0.5, "q_0": 1e-5, "n": 2e5, "Td": 1.0, "clones": 50, "mice": 5}
+_BASE = {"mu": 1e-5, "q_v": 0.1, "q_0": 1e-6, "n": 1e6, "Td": 1.0, "clones": 50, "mice": 5}
 
 PRESETS: dict[str, Preset] = {
     "fidler_kripke1977": Preset(
@@ -216,14 +220,14 @@ PRESETS: dict[str, Preset] = {
         "The fluctuation test: metastatic variants arise at random while the clones grow.",
     ),
     "acquired_in_lung": Preset(
-        {**_BASE, "q_v": 5e-5, "q_0": 5e-5},
+        {**_BASE, "q_v": 1e-5, "q_0": 1e-5},
         "Luria & Delbrück 1943, Genetics 28:491 (the alternative their fluctuation test rules "
         "out), applied to metastasis as in Fidler & Kripke 1977, Science 197:893",
         "No heritable difference (q_v = q_0): every cell has the same small chance in the lung, "
         "so clones scatter no more than subsamples.",
     ),
     "frequent_variants": Preset(
-        {**_BASE, "mu": 1e-3, "q_v": 0.005},
+        {**_BASE, "mu": 1e-3, "q_v": 1e-3},
         "Fidler 1988, Isr J Med Sci 24:456: tumours diversify quickly; a variant rate of 1e-3 "
         "per division is a teaching choice",
         "Variants arise a hundred times more often but are less metastatic: every clone "

@@ -119,7 +119,7 @@ class HeterogeneityExplorer(Explorer):
                 scales={"x": xs, "y": ys},
                 colors=[palette.BLACK],
                 default_size=14,
-                align="middle",
+                align="end",
                 y_offset=-8,
             )
             fig.marks = [self.ghost_hist[arm], self.hist[arm], self.mean_lines[arm], self.overflow[arm]]
@@ -189,7 +189,8 @@ class HeterogeneityExplorer(Explorer):
                 self.mean_lines[arm].y = np.array([0.0, y_max])
             with self.overflow[arm].hold_sync():
                 if over:
-                    self.overflow[arm].x = np.array([cap + 0.5 * width])
+                    # right-aligned at the edge of the overflow bin, so the label is never clipped
+                    self.overflow[arm].x = np.array([float(cap + width)])
                     self.overflow[arm].y = np.array([float(over)])
                     self.overflow[arm].text = [f"≥{cap}"]
                 else:
