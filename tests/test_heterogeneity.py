@@ -203,6 +203,18 @@ def test_variance_to_mean_helper():
         het.variance_to_mean([4])
 
 
+def test_defaults_and_presets_lie_on_the_log_slider_grid():
+    """A browser rounds a log slider to its grid; values off the grid would be changed on display
+    (and the preset marked as modified), so every default and preset value must lie on it."""
+    for name, p in het.PARAMS.items():
+        if not p.log:
+            continue
+        values = [p.default] + [pr.values[name] for pr in het.PRESETS.values()]
+        for v in values:
+            k = (math.log10(v) - math.log10(p.low)) / p.step
+            assert abs(k - round(k)) < 1e-6, (name, v)
+
+
 def test_bad_values_are_named():
     with pytest.raises(ValueError, match=r"^clones = 4\.5"):
         het.simulate(het.DEFAULT_T, clones=4.5)

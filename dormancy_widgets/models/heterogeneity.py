@@ -1,8 +1,8 @@
 """Clonal heterogeneity and selection: the Fidler–Kripke fluctuation test for metastatic variants.
 
 Fidler and Kripke (1977, Science 197:893) cloned single cells of the B16 melanoma, grew
-each clone up and injected it into the tail vein of mice; weeks later they counted the
-colonies in the lungs. The clones differed greatly from one another in how many lung
+each clone up, injected it intravenously into mice and counted the colonies that formed in
+the lungs. The clones differed greatly from one another in how many lung
 colonies they produced, while separate subsamples of the parent line all gave much the same
 number. That is the logic of Luria and Delbrück's fluctuation test for bacterial mutants
 (1943): if the ability to metastasize were acquired by chance in the lung, every clone would
