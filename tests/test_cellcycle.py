@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 import warnings
 
+import bqplot as bq
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -390,3 +392,85 @@ def test_stochastic_is_reproducible_and_batched():
         cc.simulate_stochastic(T, lesions=0)
     with pytest.raises(ValueError, match=r"^cap "):
         cc.simulate_stochastic(T, cap=2.5)
+
+
+# ----------------------------------------------------------------------------- the explorer
+@pytest.fixture
+def explorer():
+    from dormancy_widgets import CellularDormancyExplorer
+
+    return CellularDormancyExplorer(preset="luzzi1998_growing")
+
+
+def upper_edge(band) -> np.ndarray:
+    """The upper boundary of a filled band polygon (first half of its points)."""
+    y = np.asarray(band.y, dtype=float)
+    return y[: y.size // 2]
+
+
+def test_explorer_signal_slider_moves_the_proliferating_fraction(explorer):
+    assert np.asarray(explorer.ki67.y)[-1] == pytest.approx(91.0, abs=0.1)
+    assert "91% of living cells cycling" in explorer.readout.value
+    explorer.controls["s"].value = 1.0
+    assert np.asarray(explorer.ki67.y)[-1] == pytest.approx(2.0, abs=0.05)
+    assert "2% of living cells cycling" in explorer.readout.value
+    assert "births balance deaths" in explorer.readout.value
+    # the switch figure marks the current signal on the r0 and ri curves
+    np.testing.assert_allclose(explorer.s_marker.x, [1.0, 1.0])
+    r = cc.rates(explorer.result.params)
+    np.testing.assert_allclose(explorer.s_marker.y, [float(r["r0"]), float(r["ri"])])
+    assert np.all(np.diff(explorer.r0_curve.y) >= 0) and np.all(np.diff(explorer.ri_curve.y) <= 0)
+
+
+def test_explorer_chemotherapy_window_spares_quiescent_cells(explorer):
+    explorer.preset("chemo_growing")
+    np.testing.assert_allclose(explorer.window.x, [30.0, 30.0, 44.0, 44.0])
+    assert explorer.window_label.text == ["drug"]
+    s = explorer.result.summary()
+    text = explorer.readout.value
+    assert f"by day {s['regrow_day']:.0f}" in text and "proliferating cells fell by 99.8%" in text
+    t = explorer.result.t
+    i0, i1 = np.searchsorted(t, 30.0), np.searchsorted(t, 44.0)
+    p_top = upper_edge(explorer.bands["P"])  # top of the proliferating band = P
+    q_top = upper_edge(explorer.bands["Q"])  # top of the quiescent band = P + Q
+    assert p_top[i1] < 0.01 * p_top[i0]
+    assert (q_top[i1] - p_top[i1]) > 0.8 * (q_top[i0] - p_top[i0])
+    explorer.controls["k"].value = 0.0
+    assert np.asarray(explorer.window.x).size == 0 and explorer.window_label.text == [""]
+    assert "No drug is given" in explorer.readout.value
+    assert upper_edge(explorer.bands["P"])[i1] > p_top[i0]
+
+
+def test_explorer_axis_toggle_and_days_shown(explorer):
+    explorer.preset("chemo_dormant")
+    log_lower = np.asarray(explorer.bands["P"].y)[-1]
+    assert log_lower == 1.0  # the log axis starts at one cell
+    explorer.view_controls["axis"].value = "linear"
+    ys = explorer.figures[0].axes[1].scale
+    assert isinstance(ys, bq.LinearScale) and all(m.scales["y"] is ys for m in explorer.figures[0].marks)
+    assert np.asarray(explorer.bands["P"].y)[-1] == 0.0
+    explorer.view_controls["days"].value = 300.0
+    assert explorer.result.t[-1] == 300.0 and explorer._xs.max == 300.0
+    for fig in explorer.figures:
+        for mark in fig.marks:
+            for attr in ("x", "y"):
+                assert np.all(np.isfinite(np.asarray(getattr(mark, attr), dtype=float)))
+
+
+def test_explorer_marks_the_p38_inhibitor(explorer):
+    assert np.asarray(explorer.block_line.x).size == 0
+    explorer.preset("aguirre2003_p38_blocked")
+    np.testing.assert_allclose(explorer.block_line.x, [30.0, 30.0])
+    assert explorer.block_label.text == ["p38 inhibitor"]
+    assert "p38 inhibitor lowers p38/ERK 100-fold" in explorer.readout.value
+    assert np.asarray(explorer.ki67.y)[-1] == pytest.approx(91.0, abs=0.1)
+
+
+def test_explorer_update_latency_is_printed(explorer):
+    times = []
+    for v in (0.5, -0.5, 1.0, -1.0, 0.2, 0.0):
+        start = time.perf_counter()
+        explorer.controls["s"].value = v
+        times.append((time.perf_counter() - start) * 1e3)
+    print(f"CellularDormancyExplorer update: median {np.median(times):.1f} ms, max {max(times):.1f} ms")
+    assert explorer.error is None

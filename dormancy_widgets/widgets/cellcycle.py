@@ -1,0 +1,400 @@
+"""``CellularDormancyExplorer``: cells entering and leaving G0, and why G0 cells survive chemotherapy."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from ..models import cellcycle
+from ..models.params import validate
+from . import palette
+from .base import Explorer, line, make_figure
+
+__all__ = ["CellularDormancyExplorer", "cells", "percent", "switch_curves"]
+
+#: floor of the log axis: less than one cell is not a lesion
+_LOG_FLOOR = 1.0
+#: output resolution of the explorer's runs (days)
+_DT = 0.5
+_SIGNAL = np.linspace(cellcycle.PARAMS["s"].low, cellcycle.PARAMS["s"].high, 161)
+
+#: (state, legend label, colour, dash) of the three stacked bands, bottom to top
+_BANDS = (
+    ("P", "proliferating (in the cycle)", palette.BLUE, "solid"),
+    ("Q", "quiescent (G0)", palette.ORANGE, "dashed"),
+    ("D", "dead, not yet cleared", palette.GREY, "dotted"),
+)
+
+
+def percent(x: float) -> str:
+    """A fraction in per cent, with more digits near 0% and 100%: 0.4%, 37%, 99.8%."""
+    v = 100.0 * float(x)
+    if v == 0 or v == 100:
+        return f"{v:.0f}%"
+    if v < 1:
+        return f"{v:.2g}%"
+    if v > 99:
+        return f"{v:.{1 if v < 99.9 else 2}f}%"
+    return f"{v:.0f}%"
+
+
+def cells(n: float) -> str:
+    """A cell count for a sentence: 980, 13,400, 4.4 × 10¹³."""
+    n = float(n)
+    if n < 1e5:
+        return f"{n:,.0f}"
+    exp = int(math.floor(math.log10(n)))
+    sup = str(exp).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    return f"{n / 10**exp:.1f} × 10{sup}"
+
+
+def switch_curves(**params: Any) -> dict[str, np.ndarray]:
+    """Rates of entering (r₀) and leaving (r_i) G0 over the whole signal range, for a plot."""
+    p = validate(cellcycle.PARAMS, params)
+    r = cellcycle.rates({**p, "s": _SIGNAL})
+    return {
+        "s": _SIGNAL,
+        "r0": np.broadcast_to(r["r0"], _SIGNAL.shape),
+        "ri": np.broadcast_to(r["ri"], _SIGNAL.shape),
+    }
+
+
+def _band(t: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A closed polygon between two curves (for a filled Lines mark)."""
+    return np.concatenate([t, t[::-1]]), np.concatenate([upper, lower[::-1]])
+
+
+class CellularDormancyExplorer(Explorer):
+    """Stacked proliferating / quiescent / dead cells over time, with a chemotherapy window.
+
+    Figures: the lesion's cells (stacked bands, log or linear axis) with the drug window and
+    the p38 inhibitor marked; the proliferating (Ki-67) and apoptotic fractions over time
+    beside the values Luzzi et al. 1998 report; the rates of entering and leaving G0 as the
+    ERK/p38 balance changes. View controls: the days shown and the type of cell axis.
+    """
+
+    model = cellcycle
+    title = "Cellular dormancy: cells that sit out the cell cycle"
+    intro = (
+        "Cells in a lesion switch between dividing and resting in G0. More p38 relative to ERK "
+        "sends them into G0. A cycle-specific drug kills only dividing cells: watch who survives it."
+    )
+    slug = "cellular_dormancy"
+
+    def build(self) -> list[bq.Figure]:
+        common = {"style": {"description_width": "160px"}, "layout": widgets.Layout(width="420px")}
+        self.view_controls["days"] = widgets.FloatSlider(
+            value=150.0,
+            min=30.0,
+            max=365.0,
+            step=5.0,
+            description="days shown (days)",
+            tooltip="Length of the time axis",
+            continuous_update=False,
+            **common,
+        )
+        self.view_controls["axis"] = widgets.ToggleButtons(
+            options=[("log cells", "log"), ("linear cells", "linear")],
+            value="log",
+            description="cell axis",
+            tooltip="Log axis: see growth over many orders of magnitude; linear: see the stack in proportion",
+            style={"description_width": "80px", "button_width": "110px"},
+        )
+
+        # --- figure 1: stacked cells
+        self._ys_log = bq.LogScale(min=_LOG_FLOOR)
+        self._ys_lin = bq.LinearScale(min=0.0)
+        fig, xs, ys = make_figure(
+            "Cells in the lesion",
+            "time (days)",
+            "cells (stacked)",
+            x_scale=bq.LinearScale(min=0.0),
+            y_scale=self._ys_log,
+            width="700px",
+            height="420px",
+            y_format=".1s",
+        )
+        self._xs, self._fig_cells = xs, fig
+        self.window = bq.Lines(
+            x=np.zeros(0),
+            y=np.zeros(0),
+            scales={"x": xs, "y": ys},
+            fill="inside",
+            fill_colors=[palette.VERMILLION],
+            fill_opacities=[0.12],
+            colors=[palette.VERMILLION],
+            stroke_width=1,
+            line_style="dashed",
+        )
+        self.block_line = line(xs, ys, color=palette.BLUISH_GREEN, dash="dash_dotted", width=2)
+        self.bands = {}
+        for key, label, color, dash in _BANDS:
+            self.bands[key] = bq.Lines(
+                x=np.zeros(0),
+                y=np.zeros(0),
+                scales={"x": xs, "y": ys},
+                fill="inside",
+                fill_colors=[color],
+                fill_opacities=[0.55],
+                colors=[color],
+                line_style=dash,
+                stroke_width=2,
+                labels=[label],
+                display_legend=True,
+            )
+        # the lesion's total (top edge of the stack), held for "keep this run"; not drawn itself
+        self._total = line(xs, ys, color=palette.BLACK)
+        self.ghost_total = line(
+            xs, ys, color=palette.BLACK, dash="dashed", width=2, opacities=[palette.GHOST_OPACITY + 0.3]
+        )
+        self.window_label = bq.Label(
+            x=[0.0],
+            y=[1.0],
+            text=[""],
+            scales={"x": xs, "y": ys},
+            colors=[palette.VERMILLION],
+            default_size=15,
+            font_weight="bold",
+        )
+        self.block_label = bq.Label(
+            x=[0.0],
+            y=[1.0],
+            text=[""],
+            scales={"x": xs, "y": ys},
+            colors=[palette.BLUISH_GREEN],
+            default_size=15,
+            font_weight="bold",
+        )
+        fig.marks = [
+            *self.bands.values(),
+            self.window,
+            self.block_line,
+            self.ghost_total,
+            self.window_label,
+            self.block_label,
+        ]
+        fig.legend_location = "top-left"
+
+        # --- figure 2: fractions
+        fig2, xs2, ys2 = make_figure(
+            "Proliferating and apoptotic fractions",
+            "time (days)",
+            "per cent of cells",
+            x_scale=bq.LinearScale(min=0.0),
+            y_scale=bq.LinearScale(min=0.0, max=100.0),
+            width="460px",
+            height="420px",
+        )
+        self._xs2 = xs2
+        lz = cellcycle.LUZZI1998
+        self.luzzi_lines = {
+            key: line(xs2, ys2, color=palette.GREY, dash="dotted", width=2) for key in ("dormant", "growing")
+        }
+        self.luzzi_label = bq.Label(
+            x=[0.0, 0.0],
+            y=[100 * lz["dormant"]["ki67"] + 3, 100 * lz["growing"]["ki67"] - 7],
+            text=["Luzzi 1998: dormant cells, Ki-67 about 2%", "macroscopic tumours, about 91%"],
+            scales={"x": xs2, "y": ys2},
+            colors=[palette.BLACK],
+            default_size=13,
+        )
+        self.ki67 = line(xs2, ys2, color=palette.BLUE, width=4, label="proliferating (Ki-67) % of living")
+        self.apoptotic = line(
+            xs2, ys2, color=palette.REDDISH_PURPLE, dash="dashed", width=3, label="dead (apoptotic) % of all"
+        )
+        self.ghost_ki67 = line(
+            xs2, ys2, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
+        )
+        fig2.marks = [
+            *self.luzzi_lines.values(),
+            self.luzzi_label,
+            self.ghost_ki67,
+            self.ki67,
+            self.apoptotic,
+        ]
+        fig2.legend_location = "right"
+
+        # --- figure 3: the switch
+        fig3, xs3, ys3 = make_figure(
+            "The ERK/p38 switch (shape: a teaching choice)",
+            "s = log₁₀(p38/ERK)",
+            "rate (per day)",
+            x_scale=bq.LinearScale(min=float(_SIGNAL[0]), max=float(_SIGNAL[-1])),
+            y_scale=bq.LinearScale(min=0.0),
+            width="460px",
+            height="320px",
+        )
+        self.r0_curve = line(xs3, ys3, color=palette.ORANGE, dash="solid", width=3, label="r₀: into G0")
+        self.ri_curve = line(xs3, ys3, color=palette.BLUE, dash="dashed", width=3, label="r_i: out of G0")
+        self.s_marker = bq.Scatter(
+            x=np.zeros(0),
+            y=np.zeros(0),
+            scales={"x": xs3, "y": ys3},
+            colors=[palette.BLACK],
+            marker="diamond",
+            default_size=120,
+        )
+        self.s_line = line(xs3, ys3, color=palette.BLACK, dash="dotted", width=2)
+        fig3.marks = [self.r0_curve, self.ri_curve, self.s_line, self.s_marker]
+        fig3.legend_location = "top"
+        return [fig, fig2, fig3]
+
+    def extra_layout(self) -> list[widgets.Widget]:
+        return [widgets.HBox(list(self.view_controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
+
+    def run(self, params: dict[str, Any]) -> cellcycle.CellCycleResult:
+        days = float(self.view_controls["days"].value)
+        self.t = np.linspace(0.0, days, int(round(days / _DT)) + 1)
+        return cellcycle.simulate(self.t, **params)
+
+    def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
+        return [(self._total, self.ghost_total), (self.ki67, self.ghost_ki67)]
+
+    def draw(self, result: cellcycle.CellCycleResult) -> None:
+        t = result.t
+        log = self.view_controls["axis"].value == "log"
+        self._set_axis(log)
+        floor = _LOG_FLOOR if log else 0.0
+        P, Q, D = result.P, result.Q, result.D
+        edges = [np.zeros_like(P), P, P + Q, P + Q + D]
+        top = float(np.max(edges[-1]))
+        y_max = max(top * (3.0 if log else 1.05), 10.0)
+        for i, (key, *_rest) in enumerate(_BANDS):
+            lo, hi = (np.clip(e, floor, y_max) for e in (edges[i], edges[i + 1]))
+            x, y = _band(t, lo, hi)
+            with self.bands[key].hold_sync():
+                self.bands[key].x = x
+                self.bands[key].y = y
+        with self._total.hold_sync():
+            self._total.x = t
+            self._total.y = np.clip(edges[-1], floor, y_max)
+        ys = self._ys_log if log else self._ys_lin
+        ys.max = y_max
+        self._xs.max = float(t[-1])
+        self._xs2.max = float(t[-1])
+
+        p = result.params
+        t0, t1 = float(p["t_drug"]), float(p["t_drug"] + p["drug_days"])
+        treated = float(p["drug_days"]) > 0 and float(p["k"]) > 0 and t0 < t[-1]
+        y_lo = floor if log else 0.0
+        with self.window.hold_sync():
+            if treated:
+                b = min(t1, float(t[-1]))
+                self.window.x = np.array([t0, t0, b, b])
+                self.window.y = np.array([y_lo, y_max, y_max, y_lo])
+            else:
+                self.window.x = np.zeros(0)
+                self.window.y = np.zeros(0)
+        label_y = y_max / 2.0 if log else 0.93 * y_max
+        with self.window_label.hold_sync():
+            self.window_label.x = [t0 + 0.5]
+            self.window_label.y = [label_y]
+            self.window_label.text = ["drug" if treated else ""]
+        tb = float(p["t_block"])
+        blocked = tb < t[-1]
+        with self.block_line.hold_sync():
+            self.block_line.x = np.array([tb, tb]) if blocked else np.zeros(0)
+            self.block_line.y = np.array([y_lo, y_max]) if blocked else np.zeros(0)
+        with self.block_label.hold_sync():
+            self.block_label.x = [tb + 0.5]
+            self.block_label.y = [y_max / 8.0 if log else 0.8 * y_max]
+            self.block_label.text = ["p38 inhibitor" if blocked else ""]
+
+        living = P + Q
+        ki67 = np.where(living > 0, P / np.where(living > 0, living, 1.0), 0.0)
+        allc = living + D
+        apo = np.where(allc > 0, D / np.where(allc > 0, allc, 1.0), 0.0)
+        with self.ki67.hold_sync():
+            self.ki67.x = t
+            self.ki67.y = 100.0 * ki67
+        with self.apoptotic.hold_sync():
+            self.apoptotic.x = t
+            self.apoptotic.y = 100.0 * apo
+        lz = cellcycle.LUZZI1998
+        for key, mark in self.luzzi_lines.items():
+            with mark.hold_sync():
+                mark.x = np.array([0.0, float(t[-1])])
+                mark.y = np.full(2, 100.0 * lz[key]["ki67"])
+        self.luzzi_label.x = [0.02 * float(t[-1])] * 2
+
+        sw = switch_curves(**{k: v for k, v in p.items()})
+        with self.r0_curve.hold_sync():
+            self.r0_curve.x = sw["s"]
+            self.r0_curve.y = sw["r0"]
+        with self.ri_curve.hold_sync():
+            self.ri_curve.x = sw["s"]
+            self.ri_curve.y = sw["ri"]
+        r_now = cellcycle.rates(p)
+        rmax = float(max(np.max(sw["r0"]), np.max(sw["ri"]), 1e-6))
+        with self.s_marker.hold_sync():
+            self.s_marker.x = np.array([float(p["s"]), float(p["s"])])
+            self.s_marker.y = np.array([float(r_now["r0"]), float(r_now["ri"])])
+        with self.s_line.hold_sync():
+            self.s_line.x = np.array([float(p["s"]), float(p["s"])])
+            self.s_line.y = np.array([0.0, rmax])
+
+    def _set_axis(self, log: bool) -> None:
+        ys = self._ys_log if log else self._ys_lin
+        axis = self._fig_cells.axes[1]
+        if axis.scale is ys:
+            return
+        axis.scale = ys
+        axis.tick_format = ".1s" if log else ".3s"
+        for mark in [*self._fig_cells.marks, self._total]:
+            mark.scales = {**mark.scales, "y": ys}
+
+    def describe(self, result: cellcycle.CellCycleResult) -> str:
+        s = result.summary()
+        p = result.params
+        t_end = float(result.t[-1])
+        sig = float(p["s"])
+        text = [
+            f"At s = {sig:+.2f} (p38/ERK = {10**sig:.3g}) the lesion settles with "
+            f"{percent(s['ki67_steady'])} of living cells cycling (Ki-67) and "
+            f"{percent(s['apoptotic_steady'])} of cells dead"
+        ]
+        lam = s["growth_rate"]
+        if abs(lam) < math.log(2.0) / 3650.0:
+            text[-1] += ": births balance deaths, the lesion holds its size (dormancy)."
+        elif lam > 0:
+            text[-1] += f"; it doubles every {s['doubling_time']:.3g} days."
+        else:
+            text[-1] += f"; it halves every {math.log(2.0) / -lam:.3g} days."
+
+        t0, t1 = float(p["t_drug"]), float(p["t_drug"] + p["drug_days"])
+        treated = float(p["drug_days"]) > 0 and float(p["k"]) > 0
+        if treated and t0 < t_end:
+            spared = s["Q_drop_drug"] < s["P_drop_drug"]
+            text.append(
+                f"At the end of treatment (day {t1:.0f}), {percent(s['quiescent_share_after_drug'])} of "
+                f"living cells are quiescent; over the treatment the proliferating cells fell by "
+                f"{percent(s['P_drop_drug'])} {'but' if spared else 'and'} the quiescent cells by "
+                f"{'only ' if spared else ''}{percent(s['Q_drop_drug'])}."
+            )
+            day = s["regrow_day"]
+            before = cells(s["living_before_drug"])
+            if math.isfinite(day):
+                text.append(
+                    f"The lesion regrows to its size before treatment ({before} cells) by day {day:.0f}."
+                )
+            elif t1 < t_end:
+                text.append(
+                    f"It does not regrow to its size before treatment ({before} cells) within the "
+                    f"{t_end:.0f} days shown."
+                )
+        elif treated:
+            text.append(f"The drug starts on day {t0:.0f}, after the time shown.")
+        else:
+            text.append("No drug is given.")
+        tb = float(p["t_block"])
+        if tb < t_end:
+            text.append(f"From day {tb:.0f} a p38 inhibitor lowers p38/ERK 100-fold, and cells leave G0.")
+        text.append(
+            f"At day {t_end:.0f} the lesion holds {cells(s['living_end'])} living cells, "
+            f"{percent(s['ki67_end'])} of them cycling."
+        )
+        return " ".join(text)
