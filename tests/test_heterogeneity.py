@@ -295,6 +295,13 @@ def test_no_colonies_at_all_is_said_plainly(explorer):
     assert _mice(explorer.hist["clones"]) == 250
 
 
+def test_no_colonies_in_the_subsamples_is_explained(explorer):
+    # a run whose subsamples gave no colony at all: no ratio to compare with
+    r = dataclasses.replace(explorer.result, colonies_parent=np.zeros_like(explorer.result.colonies_parent))
+    assert math.isnan(r.summary()["vmr_ratio"])
+    assert "too few colonies to compare" in explorer.describe(r)
+
+
 def test_explorer_latency_is_printed(explorer):
     import time
 

@@ -221,9 +221,11 @@ class HeterogeneityExplorer(Explorer):
             f"parent: mean {_fmt(mean_p)}, variance/mean {_fmt(vmr_p)}"
         )
         ratio = s["vmr_ratio"]
-        if math.isfinite(ratio) and ratio >= 5:
+        if not math.isfinite(ratio):
+            text += " — too few colonies to compare the spreads; raise n or the colony chances q_v and q_0."
+        elif ratio >= 5:
             text += " — metastatic cells pre-exist as rare variants."
-        elif math.isfinite(ratio) and ratio < 2:
+        elif ratio < 2:
             text += (
                 " — the clones scatter no more than the subsamples: in this run nothing heritable "
                 "sets the metastatic cells apart."
