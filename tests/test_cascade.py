@@ -272,3 +272,11 @@ def test_days_followed_and_a_hundred_thousand_cells(explorer):
     explorer.set(n_cells=100_000)
     assert explorer.error is None and "Of 100,000 injected cells" in explorer.readout.value
     assert not explorer.controls["n_cells"].continuous_update
+
+
+def test_luzzi_comparison_used_by_the_lesson(million):
+    rows = cascade.luzzi_comparison(million)
+    assert set(rows) == set(LUZZI)
+    for key, (model, published, rtol) in rows.items():
+        assert published == LUZZI[key] and 0 < rtol < 0.3, key
+        assert abs(model / published - 1) <= rtol, key

@@ -257,11 +257,12 @@ class CascadeExplorer(Explorer):
             f"{percent(s['dormant'])} remain as dormant single cells, {percent(s['macrometastases'])} "
             f"({macro:,} cell{'s' if macro != 1 else ''}) formed macroscopic metastases by day {day}."
         )
-        started = int(s["n_started"])
+        started, micro = int(s["n_started"]), int(s["n_micro"])
         if started:
             text += (
-                f" {started:,} cells started a micrometastasis; {percent(s['share_lesions_lost'])} of "
-                f"those lesions have died out and {int(s['n_micro']):,} are still microscopic."
+                f" {started:,} cell{'s' if started != 1 else ''} started a micrometastasis; "
+                f"{percent(s['share_lesions_lost'])} of those lesions have died out and "
+                f"{micro:,} {'is' if micro == 1 else 'are'} still microscopic."
             )
         else:
             text += " No cell started a micrometastasis."
