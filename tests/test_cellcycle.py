@@ -48,14 +48,14 @@ def random_params(rng: np.random.Generator, n: int) -> list[dict]:
         out.append(
             full(
                 s=rng.uniform(-2, 2),
-                beta=10 ** rng.uniform(-2, np.log10(2)),
+                beta=10 ** rng.uniform(np.log10(0.02), np.log10(2)),
                 mu_p=rng.uniform(0, 1),
                 mu_q=rng.uniform(0, 0.5),
                 r0_max=rng.uniform(0, 5),
                 ri_max=rng.uniform(0, 2),
                 K=10 ** rng.uniform(-2, 2),
                 n=rng.uniform(0.5, 8),
-                c=10 ** rng.uniform(-2, 1),
+                c=10 ** rng.uniform(-3, np.log10(5)),
                 k=rng.uniform(0, 10),
                 t_drug=rng.uniform(0, 60),
                 drug_days=rng.uniform(0, 30),
@@ -237,6 +237,18 @@ def test_batches_with_different_switch_days_equal_single_runs():
             np.testing.assert_allclose(r.D[i, j], one.D, rtol=1e-12)
     s = r.summary()
     assert np.shape(s["regrow_day"]) == (3, 4) and np.shape(s["P_drop_drug"]) == (3, 4)
+
+
+def test_defaults_and_presets_lie_on_the_slider_grid():
+    """A browser rounds a slider's value to its grid when it shows it: values off the grid
+    would change on display (and the preset would read as modified)."""
+    for name, prm in cc.PARAMS.items():
+        assert prm.step is not None, name
+        values = [prm.default] + [pr.values[name] for pr in cc.PRESETS.values() if name in pr.values]
+        for v in values:
+            pos = (math.log10(v) - math.log10(prm.low)) if prm.log else (v - prm.low)
+            k = pos / prm.step
+            assert abs(k - round(k)) < 1e-6, (name, v)
 
 
 # ----------------------------------------------------------------------------- the biology

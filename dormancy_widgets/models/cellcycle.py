@@ -142,10 +142,12 @@ _TEACHING = "teaching choice"
 #   then the dormant apoptotic ratio ρ_d = f_d β / c fixes c = 0.02·0.2/(0.03/0.97);
 #   λ_g = f_g (β − μ_p) − (1 − f_g) μ_q and ρ_g = (f_g μ_p + (1 − f_g) μ_q)/(c + λ_g) give μ_p
 #   (one root in 0 < μ_p < β, found by bisection);
-#   with n = 1 and K = 3 (teaching choices) the eigenvector conditions
+#   with n = 1 and K = √10 (teaching choices) the eigenvector conditions
 #   r₀ = (1 − f)/f (λ + r_i + μ_q) at s = +1 and s = −1 are linear in r0_max and ri_max.
 # The values below are those solutions to four significant figures; the tests recompute
 # the four fractions and the dormant growth rate from the model.
+# Every default and preset value lies on its slider's grid (``step``; for log sliders in
+# powers of ten), because a browser rounds a slider's value to its grid when it shows it.
 PARAMS: dict[str, Param] = {
     p.name: p
     for p in (
@@ -169,17 +171,19 @@ PARAMS: dict[str, Param] = {
             doc="living cells in the lesion at day 0, in the mix set by the day-0 signal",
             log=True,
             integer=True,
+            step=0.01,
             source=_TEACHING,
         ),
         Param(
             "beta",
             0.2,
-            0.01,
+            0.02,
             2.0,
             unit="1/day",
             label="β, division rate",
             doc="divisions per cycling cell per day",
             log=True,
+            step=0.005,
             source="teaching choice (sets the clock; Luzzi's fractions do not)",
         ),
         Param(
@@ -190,6 +194,7 @@ PARAMS: dict[str, Param] = {
             unit="1/day",
             label="μ_p, death rate of cycling cells",
             doc="natural death rate of proliferating cells (without drug)",
+            step=1e-5,
             source=_CAL,
         ),
         Param(
@@ -200,36 +205,40 @@ PARAMS: dict[str, Param] = {
             unit="1/day",
             label="μ_q, death rate in G0",
             doc="death rate of quiescent (G0) cells",
+            step=1e-5,
             source=_CAL,
         ),
         Param(
             "r0_max",
-            0.5823,
+            0.6152,
             0.0,
             5.0,
             unit="1/day",
             label="r0_max, fastest entry into G0",
             doc="rate of entering G0 when p38 dominates completely (r₀ = r0_max H)",
+            step=1e-4,
             source=_CAL,
         ),
         Param(
             "ri_max",
-            0.02371,
+            0.02442,
             0.0,
             2.0,
             unit="1/day",
             label="ri_max, fastest exit from G0",
             doc="rate of leaving G0 when ERK dominates completely (r_i = ri_max (1 − H))",
+            step=1e-5,
             source=_CAL,
         ),
         Param(
             "K",
-            3.0,
+            10**0.5,
             0.01,
             100.0,
             label="K, half-switch p38/ERK ratio",
             doc="p38/ERK ratio at which G0 entry is half its maximum, dimensionless",
             log=True,
+            step=0.01,
             source="teaching choice: no threshold is published (Aguirre-Ghiso 2003)",
         ),
         Param(
@@ -239,17 +248,18 @@ PARAMS: dict[str, Param] = {
             8.0,
             label="n, switch steepness (Hill)",
             doc="Hill coefficient of the switch, dimensionless: larger is more switch-like",
+            step=0.05,
             source="teaching choice: the shape of the switch is not measured",
         ),
         Param(
             "c",
             0.1293,
-            0.01,
-            10.0,
+            0.001,
+            5.0,
             unit="1/day",
             label="c, clearance of dead cells",
             doc="rate at which dead cells are removed from the lesion",
-            log=True,
+            step=1e-4,
             source=_CAL,
         ),
         Param(
@@ -260,6 +270,7 @@ PARAMS: dict[str, Param] = {
             unit="days",
             label="t_drug, chemotherapy starts",
             doc="day on which the cycle-specific drug is started",
+            step=1.0,
             source=_TEACHING,
         ),
         Param(
@@ -270,6 +281,7 @@ PARAMS: dict[str, Param] = {
             unit="days",
             label="drug_days, treatment length",
             doc="how long the drug is given (0: no treatment)",
+            step=1.0,
             source=_TEACHING,
         ),
         Param(
@@ -280,6 +292,7 @@ PARAMS: dict[str, Param] = {
             unit="1/day",
             label="k, drug kill rate",
             doc="extra death rate of cycling cells while the drug is given; G0 cells are spared",
+            step=0.05,
             source="teaching choice; cycle-specific drugs spare non-dividing cells (Fidler 1988)",
         ),
         Param(
@@ -290,6 +303,7 @@ PARAMS: dict[str, Param] = {
             unit="days",
             label="t_block, p38 inhibitor from",
             doc="day a p38 inhibitor is started (after the time shown: never)",
+            step=1.0,
             source="Aguirre-Ghiso 2003: blocking p38 interrupts dormancy [sec]; timing a teaching choice",
         ),
     )
