@@ -280,3 +280,11 @@ def test_luzzi_comparison_used_by_the_lesson(million):
     for key, (model, published, rtol) in rows.items():
         assert published == LUZZI[key] and 0 < rtol < 0.3, key
         assert abs(model / published - 1) <= rtol, key
+
+
+def test_day_3_micrometastases_hold_a_few_cells():
+    """Not tuned: living lesions on day 3 average 4-16 cells, the size Luzzi et al. describe."""
+    r = cascade.simulate([0.0, 3.0], seed=3, **{**PRESET, "n_cells": 200_000})
+    sizes = r.lesion_size[:, -1]
+    assert sizes.size > 1000 and np.all(sizes > 0)
+    assert 4 <= sizes.mean() <= 16

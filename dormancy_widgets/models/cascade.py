@@ -37,8 +37,8 @@ cells), ``micro`` and ``macro`` (living lesions below and above ``N_mac``), ``lo
 (lesions that died out), ``dead`` (single cells that died), and the running totals
 ``extravasated`` and ``started`` (lesions founded). ``largest`` is the size of the biggest
 living lesion. ``summary()`` gives each as a fraction of the injected cells at the last
-time; ``fractions_at(day)`` at any output time; ``luzzi_fractions`` the four numbers
-Luzzi et al. report, at their days 3 and 13.
+time; ``fractions_at(day)`` at any output time; ``luzzi_fractions`` the numbers Luzzi
+et al. report, at their days 3 and 13.
 
 **Parameter batches and cells.** Every parameter may be an array. A batch of parameter sets
 is simulated as one flat population of ``sum(n_cells)`` cells, each tagged with its batch
@@ -48,19 +48,23 @@ lesions stay in the working arrays. A lesion founded between two output times is
 to the next output time exactly by rescaling time (a birth-death process with rates
 ``b, d`` run for ``a`` days has the law of one with rates ``a·b, a·d`` run for one day).
 
-**Calibration (preset ``luzzi1998``).** Three rates are teaching choices, said so below: a
-cell leaves the vessel after about 16 hours on average (``k_ex + mu_v = 1.5`` per day), a
-settling cell commits to a fate after about a day (``k_m + k_q + mu_s = 1`` per day), and
-lesion cells divide about 1.4 times a day (``b``, about one cell cycle of 17 hours).
-Dormant cells die at 1% a day and wake at 0.01% a day (``mu_q``, ``k_w``; not measured
-by Luzzi et al.). The other rates were then tuned so that the model's *expected*
-fractions (``expected_fractions``, exact up to a quadrature step) hit the published ones:
-``k_ex`` solves extravasated(day 3) = 0.80 exactly; ``k_m`` and ``k_q`` were found by a
-root search on started(3)/extravasated(3) = 1/40 and dormant(13) = 0.36; ``d`` by a root
-search on macroscopic(13) = 0.0002 of the injected cells, with ``N_mac = 1e4`` cells
-(a nodule of about 0.27 mm, a teaching convention for "visible on the liver surface").
+**Calibration (preset ``luzzi1998``).** Three rates are teaching choices (so marked in the
+parameter table): a cell leaves the vessel after about 16 hours on average
+(``k_ex + mu_v = 1.5`` per day), a settling cell commits to a fate after about a day
+(``k_m + k_q + mu_s = 1`` per day), and lesion cells divide about 1.4 times a day (``b``,
+a mean cell cycle of 17 hours). Dormant cells die at 1% a day and wake at 0.01% a day
+(``mu_q``, ``k_w``; not measured by Luzzi et al.). The macroscopic size is ``N_mac = 1e4``
+cells (a nodule of about 0.27 mm, a teaching convention for "visible on the liver
+surface"). The other rates were then tuned so that the model's *expected* fractions
+(``expected_fractions``, exact up to a quadrature step) hit the published ones: ``k_ex``
+solves extravasated(day 3) = 0.80 in closed form; ``k_m``, ``k_q`` and ``d`` were found
+together by a three-equation root search (a Newton-type solver) on
+started(3)/extravasated(3) = 1/40, dormant(13) = 0.36 and macroscopic(13) = 0.0002 of the
+injected cells, then rounded to four digits (the expected fractions stay within 0.2%).
 The tuned ``d/b = 0.58``: more than half of all micrometastases die out by chance alone.
-Sampled runs scatter around these expectations with binomial error; the tests check both.
+As a check that was not tuned, the lesions alive on day 3 hold about 5 cells on average,
+within the 4-16 cells Luzzi et al. describe. Sampled runs scatter around these
+expectations with binomial error; the tests check both.
 
 **Where the model is too simple.** Cells act independently: no crowding, no help between
 neighbours, no immune system, no angiogenesis (a real micrometastasis that cannot recruit
@@ -267,6 +271,13 @@ PARAMS: dict[str, Param] = {
 
 _DEFAULTS = {name: p.default for name, p in PARAMS.items()}
 
+# How the luzzi1998 rates were found (the defaults above): fix k_ex + mu_v = 1.5/day,
+# k_m + k_q + mu_s = 1/day, b = 1.4/day, mu_q = 0.01/day, k_w = 1e-4/day, N_mac = 1e4. Then
+# k_ex/(k_ex + mu_v) = 0.80 / (1 - exp(-4.5)) makes extravasated(3) = 0.80, and a Newton-type
+# root search on (k_m, k_q, d) solves luzzi_fractions(**params) == LUZZI1998 for the ratios
+# 1/40 started per extravasated cell by day 3, 0.36 dormant and 0.0002 macroscopic on day 13.
+# Rounded to four digits the expected fractions stay within 0.2% of the targets
+# (tests/test_cascade.py checks this and a seeded million-cell run).
 PRESETS: dict[str, Preset] = {
     "luzzi1998": Preset(
         dict(_DEFAULTS),
