@@ -86,7 +86,8 @@ class Lesson:
 
     name: str  # file name, e.g. 01_below_detection.ipynb
     explorers: list[str] = field(default_factory=list)  # explorer classes it opens
-    preset: str | None = None  # the preset its first explorer opens on
+    linked: list[str] = field(default_factory=list)  # those opened by lesson.explore (URL query aware)
+    preset: str | None = None  # the preset the first of those opens on
 
     @property
     def stem(self) -> str:
@@ -106,12 +107,12 @@ def read_lesson(path: Path) -> Lesson:
         if c["cell_type"] == "code"
     )
     found = [m.group(0) for m in re.finditer(r"\b\w+Explorer\b", code) if m.group(0) in EXPLORERS]
-    explorers = list(dict.fromkeys(found))
+    linked = [m.group(1) for m in re.finditer(r"\bexplore\(\s*(\w+)", code) if m.group(1) in EXPLORERS]
     preset = None
-    if explorers:
-        m = re.search(rf"{explorers[0]}\s*,[^)]*?preset\s*=\s*['\"]([^'\"]+)['\"]", code)
+    if linked:
+        m = re.search(rf"\bexplore\(\s*{linked[0]}\s*,[^)]*?preset\s*=\s*['\"]([^'\"]+)['\"]", code)
         preset = m.group(1) if m else None
-    return Lesson(path.name, explorers, preset)
+    return Lesson(path.name, list(dict.fromkeys(found)), list(dict.fromkeys(linked)), preset)
 
 
 def all_lessons() -> list[Lesson]:
@@ -126,11 +127,12 @@ def lesson_list() -> list[Lesson]:
 
 
 def pytest_generate_tests(metafunc):
-    # ``lesson``: every lesson notebook; ``explorer_lesson``: the lessons that open an explorer
+    # ``lesson``: every lesson notebook; ``linked_lesson``: those opening an explorer with
+    # ``lesson.explore`` (the ones a URL query string can set up)
     if "lesson" in metafunc.fixturenames:
         metafunc.parametrize("lesson", all_lessons(), ids=str)
-    if "explorer_lesson" in metafunc.fixturenames:
-        metafunc.parametrize("explorer_lesson", [x for x in all_lessons() if x.explorers], ids=str)
+    if "linked_lesson" in metafunc.fixturenames:
+        metafunc.parametrize("linked_lesson", [x for x in all_lessons() if x.linked], ids=str)
 
 
 # ---------------------------------------------------------------------- servers
@@ -389,7 +391,11 @@ class ExplorerUI:
         return self.root.locator(".dw-readout").first.inner_text().strip()
 
     def message(self) -> str:
-        return self.root.locator(".dw-message").first.inner_text().strip()
+        """Every message the explorer shows (a run problem, a link problem), joined."""
+        return " ".join(t.strip() for t in self.root.locator(".dw-message").all_inner_texts() if t.strip())
+
+    def citation(self) -> str:
+        return " ".join(t.strip() for t in self.root.locator(".dw-citation").all_inner_texts())
 
     def sliders(self):
         return self.root.locator(".widget-slider .noUi-handle")

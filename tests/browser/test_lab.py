@@ -5,6 +5,10 @@ A lesson without an explorer (the start page) is only run and checked for errors
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.browser
+
 _JS_RUN_ALL = """async () => {
     const app = window.jupyterapp;
     const panel = app.shell.currentWidget;

@@ -1,7 +1,8 @@
 """The code-free app (``dormancy-widgets app``, Voila) and its deep links, in headless Chromium.
 
-For every lesson with an explorer: the page renders; a good link (``?preset=NAME``) opens
-another scenario (plot and readout differ from the lesson's own settings, no message);
+For every lesson that opens an explorer with ``lesson.explore``: the page renders; a good
+link (``?preset=NAME``) opens another scenario (plot and readout differ from the lesson's
+own settings, no message);
 a bad link (an unknown setting and an out-of-range value) shows a readable message while
 the explorer still renders on the lesson's own settings. The same link also works through
 the Jupyter server's Voila extension, i.e. Binder's ``urlpath=voila/render/lessons/NAME.ipynb?...``.
@@ -17,6 +18,8 @@ import pytest
 
 from dormancy_widgets.widgets import EXPLORERS
 
+pytestmark = pytest.mark.browser
+
 
 def explorer_model(cls_name: str):
     module = importlib.import_module(f"dormancy_widgets.widgets.{EXPLORERS[cls_name]}")
@@ -25,19 +28,19 @@ def explorer_model(cls_name: str):
 
 def good_query(lesson) -> dict[str, str]:
     """A preset of the lesson's first explorer other than the one the lesson opens on."""
-    model = explorer_model(lesson.explorers[0])
+    model = explorer_model(lesson.linked[0])
     own = {name: p.default for name, p in model.PARAMS.items()}
     if lesson.preset in model.PRESETS:
         own.update(model.PRESETS[lesson.preset].values)
     for name, preset in model.PRESETS.items():
         if name != lesson.preset and {**own, **preset.values} != own:
             return {"preset": name}
-    pytest.skip(f"{lesson.explorers[0]} has no second preset to link to")
+    pytest.skip(f"{lesson.linked[0]} has no second preset to link to")
 
 
 def bad_query(lesson) -> dict[str, str]:
     """An out-of-range value of the first numeric parameter, and a setting that does not exist."""
-    model = explorer_model(lesson.explorers[0])
+    model = explorer_model(lesson.linked[0])
     p = next(p for p in model.PARAMS.values() if not p.categorical)
     value = -5.0 if p.low > -5 else (p.high + abs(p.high) + 1 if math.isfinite(p.high) else float("nan"))
     return {p.name: f"{value:g}", "bogus": "1"}
@@ -48,18 +51,22 @@ def render(page, url: str, explorer_ui):
     return explorer_ui(page)
 
 
-def test_app_deep_links(page, voila_app, explorer_lesson, explorer_ui, artifacts):
-    lesson = explorer_lesson
+def test_app_deep_links(page, voila_app, linked_lesson, explorer_ui, artifacts):
+    lesson = linked_lesson
     base = f"{voila_app}voila/render/{lesson.name}"
 
     ui = render(page, base, explorer_ui)
     paths, readout = ui.paths(), ui.readout()
     assert readout and not ui.message(), ui.message()
+    if lesson.preset:  # rendering must not nudge the preset's values (e.g. onto a slider's grid)
+        assert "Modified" not in ui.citation(), f"{lesson.preset} changed on rendering: {ui.citation()}"
     ui.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}.png"))
 
     good = good_query(lesson)
     ui = render(page, f"{base}?{urlencode(good)}", explorer_ui)
     assert not ui.message(), f"a good link ({good}) showed: {ui.message()}"
+    citation = ui.citation()
+    assert good["preset"] in citation and "Modified" not in citation, citation
     assert ui.readout() != readout, f"?{urlencode(good)} did not change the readout"
     assert ui.paths() != paths, f"?{urlencode(good)} did not change the plot"
 
@@ -79,9 +86,9 @@ def test_app_deep_links(page, voila_app, explorer_lesson, explorer_ui, artifacts
 
 def test_binder_style_voila_link(page, lab, lesson_list, explorer_ui):
     """``voila/render/lessons/NAME.ipynb?preset=...`` on the Jupyter server (Binder's urlpath)."""
-    lessons = [x for x in lesson_list if x.explorers]
+    lessons = [x for x in lesson_list if x.linked]
     if not lessons:
-        pytest.skip("no lesson with an explorer")
+        pytest.skip("no lesson opens an explorer with lesson.explore")
     lesson = lessons[0]
     good = good_query(lesson)
     base = f"{lab}voila/render/lessons/{lesson.name}"
