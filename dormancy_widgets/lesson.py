@@ -246,7 +246,7 @@ def apply_query(explorer: Any, settings: Mapping[str, str]) -> None:
         except ValueError as exc:
             problems.append(str(exc))
     if problems:
-        explorer.message.value = "⚠ The link's settings could not all be used: " + html.escape(
+        explorer.notice.value = "⚠ The link's settings could not all be used: " + html.escape(
             "; ".join(problems)
         )
 

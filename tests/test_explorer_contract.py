@@ -209,3 +209,31 @@ def test_random_in_range_settings_never_break_the_explorer(name):
             assert explorer.message.value.startswith("⚠")
 
     run()
+
+
+def test_a_browser_rounding_a_slider_changes_nothing(explorer):
+    """The browser snaps a value to the slider's grid and sends it back: that is no change."""
+    name, w = next(
+        (n, w)
+        for n, w in explorer.controls.items()
+        if isinstance(w, widgets.FloatSlider | widgets.FloatLogSlider)
+    )
+    preset = next(iter(explorer.model.PRESETS))
+    explorer.preset(preset)
+    before, result = dict(explorer.params), explorer.result
+    value = explorer.params[name]
+    if isinstance(w, widgets.FloatLogSlider):
+        echo = (
+            10 ** (np.log10(value) + 0.4 * w.step)
+            if value < 10**w.max
+            else 10 ** (np.log10(value) - 0.4 * w.step)
+        )
+    else:
+        echo = value + 0.4 * w.step if value + w.step <= w.max else value - 0.4 * w.step
+    w.value = echo
+    assert explorer.params == before and explorer.result is result
+    assert explorer.preset_picker.value == preset
+    # a real move does rerun the model
+    target = _other_value(w, explorer.model.PARAMS[name])
+    w.value = target
+    assert explorer.result is not result

@@ -58,19 +58,19 @@ def test_param_table_lists_every_parameter():
 
 def test_query_string_applies_a_preset_and_values():
     e = lesson.explore(GrowthExplorer, query="preset=speer1984_plateau")
-    assert e.preset_picker.value == "speer1984_plateau" and e.message.value == ""
+    assert e.preset_picker.value == "speer1984_plateau" and e.notice.value == ""
     e = lesson.explore(GrowthExplorer, query="Td=60&law=exponential")
     assert e.params["Td"] == 60.0 and e.params["law"] == "exponential"
 
 
 def test_bad_query_string_is_explained_not_raised():
     e = lesson.explore(GrowthExplorer, preset="norton1988", query="Td=-5&bogus=1&N0=abc&preset=nope")
-    msg = e.message.value
+    msg = e.notice.value
     assert msg.startswith("⚠") and "bogus" in msg and "Td = -5" in msg and "abc" in msg and "nope" in msg
     assert e.error is None and e.params["Td"] == 30.0
     # nothing in a query string is executed
     e = lesson.explore(GrowthExplorer, query="law=__import__('os')")
-    assert "law" in e.message.value and e.params["law"] == "gompertz"
+    assert "law" in e.notice.value and e.params["law"] == "gompertz"
 
 
 def test_binder_urls():

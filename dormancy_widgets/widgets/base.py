@@ -194,6 +194,8 @@ class Explorer(widgets.VBox):
         if self.t is None:
             self.t = np.asarray(self.model.DEFAULT_T, dtype=float)
         self._quiet = False
+        #: the values the model runs with; a control may show them rounded to its step
+        self._applied: dict[str, Any] = {name: p.default for name, p in self.model.PARAMS.items()}
         self.controls: dict[str, widgets.ValueWidget] = {
             name: make_control(p, continuous=name not in self.slow_params)
             for name, p in self.model.PARAMS.items()
@@ -205,6 +207,9 @@ class Explorer(widgets.VBox):
         self.readout.add_class("dw-readout")
         self.message = widgets.HTML()
         self.message.add_class("dw-message")
+        #: problems with the settings a link asked for; unlike ``message`` it stays put
+        self.notice = widgets.HTML()
+        self.notice.add_class("dw-message")
         self.citation = widgets.HTML()
         self.citation.add_class("dw-citation")
         self.export_area = widgets.HTML()
@@ -307,13 +312,9 @@ class Explorer(widgets.VBox):
         self._quiet = True
         try:
             for name, value in params.items():
-                w = self.controls[name]
-                if isinstance(w, widgets.Dropdown):
-                    w.value = value
-                elif isinstance(w, widgets.IntSlider):
-                    w.value = int(value)
-                else:
-                    w.value = float(value)
+                value = self._typed(name, value)
+                self._applied[name] = value
+                self.controls[name].value = value
         finally:
             self._quiet = False
         self._mark_custom()
@@ -399,12 +400,31 @@ class Explorer(widgets.VBox):
 
     # ----------------------------------------------------------------- internals
     def _values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, w in self.controls.items():
-            p = self.model.PARAMS[name]
-            v = w.value
-            out[name] = v if p.categorical else (int(round(v)) if p.integer else float(v))
-        return out
+        return dict(self._applied)
+
+    def _typed(self, name: str, value: Any) -> Any:
+        p = self.model.PARAMS[name]
+        if p.categorical:
+            return str(value)
+        return int(round(float(value))) if p.integer else float(value)
+
+    def _is_echo(self, name: str, new: Any) -> bool:
+        """True when ``new`` is only the control's rounding of the value the model runs with.
+
+        A browser snaps a slider's value to the slider's step grid and sends it back; a
+        preset value such as 0.192 or 30 between two grid points must not be replaced by
+        its rounded neighbour (that would change the model and mark the preset modified).
+        """
+        w = self.controls[name]
+        old = self._applied[name]
+        step = getattr(w, "step", None)
+        if isinstance(w, widgets.Dropdown) or not step or isinstance(w, widgets.IntSlider):
+            return new == old
+        if isinstance(w, widgets.FloatLogSlider):
+            if new <= 0 or old <= 0:
+                return False
+            return abs(math.log10(new) - math.log10(old)) <= step / 2 * (1 + 1e-9)
+        return abs(new - old) <= step / 2 * (1 + 1e-9)
 
     def _check_finite(self, result: Any) -> None:
         states = result.states() if hasattr(result, "states") else {}
@@ -415,6 +435,10 @@ class Explorer(widgets.VBox):
     def _on_change(self, change: Mapping[str, Any]) -> None:
         if self._quiet:
             return
+        name = next(n for n, w in self.controls.items() if w is change["owner"])
+        if self._is_echo(name, change["new"]):
+            return
+        self._applied[name] = self._typed(name, change["new"])
         self._mark_custom()
         self.update()
 
@@ -477,6 +501,7 @@ class Explorer(widgets.VBox):
             *self.extra_layout(),
             self.readout,
             self.message,
+            self.notice,
             grid,
             widgets.HBox([self.preset_picker, self.citation]),
             toolbar,
