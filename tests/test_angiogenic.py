@@ -6,6 +6,7 @@ import itertools
 import math
 import warnings
 
+import bqplot as bq
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -90,7 +91,10 @@ def test_drug_presets_match_solve_ivp_at_the_default_step(drug_runs):
 
 def test_the_explorer_step_is_accurate_to_a_pixel(drug_runs):
     refs, _, view = drug_runs
-    assert 1e-7 < rel(view.V, refs[:, 0]) <= 1e-3  # coarser, but far below what a plot shows
+    assert 1e-7 < rel(view.V, refs[:, 0]) <= 1e-2  # coarser, but far below what a plot shows
+    untreated = ang.simulate(ang.DEFAULT_T, h=ang.step(view=True))
+    assert ang.step(view=True) == ang.VIEW_STEP[0]
+    assert rel(untreated.V, reference(ang.DEFAULT_T)[0]) <= 1e-4
 
 
 def test_choose_step_justifies_the_default_steps():
@@ -157,7 +161,7 @@ def test_time_to_one_cubic_centimetre_matches_an_event_search():
 
 def test_dormancy_preset_holds_the_tumour_small():
     values = ang.PRESETS["holmgren1995_dormancy"].values
-    s = ang.simulate(ang.DEFAULT_T, h=ang.VIEW_STEP, **values).summary()
+    s = view_run("holmgren1995_dormancy").summary()
     assert s["dormant"] and s["V_max"] < 400.0 and abs(s["growth_rate_end"]) < ang.DORMANT_RATE
     # the preset's dose is the one whose infusion steady state is 180 mm³
     dose = ang.dormant_dose(180.0, **{**values, "dose": 20.0})
@@ -172,13 +176,15 @@ def test_infusion_steady_state_solves_the_equations_and_injections_hold_less_wel
     dK = 5.85 * v - 0.00873 * v * v ** (2 / 3) - 0.15 * v * g_mean  # V = K = v, g = its mean
     assert abs(dK) < 1e-9 * 5.85 * v
     # daily injections started on that state drift up to an orbit 20-60% higher (Jensen)
-    r = ang.simulate(np.linspace(0.0, 60.0, 241), h=ang.VIEW_STEP, **{**values, "V0": v, "K0": v})
+    r = ang.simulate(
+        np.linspace(0.0, 60.0, 241), h=ang.step(view=True, **values), **{**values, "V0": v, "K0": v}
+    )
     assert 1.2 * v < r.V[-1] < 1.6 * v
 
 
 def test_removing_suppression_ends_dormancy():
-    held = ang.simulate(ang.DEFAULT_T, h=ang.VIEW_STEP, **ang.PRESETS["holmgren1995_dormancy"].values)
-    freed = ang.simulate(ang.DEFAULT_T, h=ang.VIEW_STEP, **ang.PRESETS["suppression_removed"].values)
+    held = view_run("holmgren1995_dormancy")
+    freed = view_run("suppression_removed")
     np.testing.assert_allclose(freed.V[ang.DEFAULT_T <= 30], held.V[ang.DEFAULT_T <= 30], rtol=1e-9)
     s = freed.summary()
     assert not s["dormant"] and s["t_1cm3"] > 30.0 and s["V_final"] > 10 * freed.V[ang.DEFAULT_T == 30][0]
@@ -193,13 +199,9 @@ def test_endostatin_regresses_and_tnp470_only_slows():
 
 
 def test_a_later_start_or_a_lower_dose_helps_less():
-    base = dict(ang.PRESETS["holmgren1995_dormancy"].values)
-    r = ang.simulate(
-        ang.DEFAULT_T,
-        h=ang.VIEW_STEP,
-        **{**base, "start": np.array([0.0, 10.0, 0.0]), "dose": np.array([14.1, 14.1, 7.0])},
-    )
-    v = r.summary()["V_final"]
+    v = view_run(
+        "holmgren1995_dormancy", start=np.array([0.0, 10.0, 0.0]), dose=np.array([14.1, 14.1, 7.0])
+    ).summary()["V_final"]
     assert v[0] < v[1] and v[0] < v[2]
 
 
@@ -238,3 +240,56 @@ def test_bad_step_and_dose_requests_are_refused():
         ang.dormant_dose(-1.0, drug="angiostatin")
     with pytest.raises(ValueError, match="drug = 'none'"):
         ang.dormant_dose(100.0)
+
+
+# ----------------------------------------------------------------------------- explorer
+@pytest.fixture
+def explorer():
+    from dormancy_widgets import AngiogenicExplorer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return AngiogenicExplorer(preset="holmgren1995_dormancy")
+
+
+def test_explorer_draws_the_run_and_the_untreated_reference(explorer):
+    assert explorer.error is None and "held dormant" in explorer.readout.value
+    assert "17,347 mm³" in explorer.readout.value  # (5.85 / 0.00873)^(3/2) = 17,346.5
+    np.testing.assert_allclose(np.asarray(explorer.V_line.y), explorer.result.V)
+    untreated = ang.simulate(explorer.t, h=ang.step(view=True, **{**explorer.params}))
+    np.testing.assert_allclose(np.asarray(explorer.ref_V.y), untreated.V, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(explorer.path.x), explorer.result.V)
+    np.testing.assert_allclose(np.asarray(explorer.path.y), explorer.result.K)
+    assert np.asarray(explorer.doses.x).size == 61  # daily from day 0 to day 60
+    assert explorer.result.batch_shape == () and explorer.result.params["drug"] == "angiostatin"
+
+
+def test_explorer_drug_and_schedule_controls_move_the_tumour(explorer):
+    held = float(np.asarray(explorer.V_line.y)[-1])
+    reference = np.asarray(explorer.ref_V.y).copy()
+    explorer.controls["drug"].value = "endostatin"
+    explorer.controls["dose"].value = 20.0
+    assert "regresses" in explorer.readout.value
+    assert float(np.asarray(explorer.V_line.y)[-1]) < held
+    np.testing.assert_allclose(np.asarray(explorer.ref_V.y), reference)  # untreated stays put
+    explorer.set(drug="angiostatin", dose=14.1, n_doses=30)
+    assert "not held dormant" in explorer.readout.value
+    assert np.asarray(explorer.doses.x).max() == 29
+    explorer.controls["drug"].value = "none"
+    assert np.asarray(explorer.doses.x).size == 0
+    # the same run, now integrated at the untreated view step (0.25 instead of 0.1 days)
+    np.testing.assert_allclose(np.asarray(explorer.V_line.y), reference, rtol=1e-4)
+
+
+def test_explorer_view_controls_switch_axes_and_time_span(explorer):
+    before = np.asarray(explorer.V_line.y).copy()
+    explorer.view_controls["axes"].value = "linear"
+    assert isinstance(explorer.V_line.scales["y"], bq.LinearScale)
+    assert isinstance(explorer.path.scales["x"], bq.LinearScale)
+    assert explorer.figures[0].axes[1].scale is explorer.V_line.scales["y"]
+    np.testing.assert_allclose(np.asarray(explorer.V_line.y), before)
+    explorer.view_controls["axes"].value = "log"
+    assert isinstance(explorer.K_line.scales["y"], bq.LogScale)
+    explorer.view_controls["days"].value = 120
+    assert explorer.result.t[-1] == 120 and explorer._xs.max == 120
+    assert np.asarray(explorer.V_line.x).size == 481

@@ -4,9 +4,9 @@ A tumour larger than a millimetre or two needs new blood vessels (angiogenesis).
 lung micrometastases whose angiogenesis is suppressed stay small for a long time: their
 cells proliferate as fast as those of growing metastases, but die by apoptosis more than
 three times as often, so the lesion holds a steady size; once the suppression is removed
-they grow (Holmgren, O'Reilly & Folkman 1995, Nat Med 1:149). A primary Lewis lung
+they grow (Holmgren, O’Reilly & Folkman 1995, Nat Med 1:149). A primary Lewis lung
 carcinoma suppresses its own lung metastases this way through the angiogenesis inhibitor
-angiostatin, which it releases into the blood (O'Reilly et al. 1994, Cell 79:315, as
+angiostatin, which it releases into the blood (O’Reilly et al. 1994, Cell 79:315, as
 reviewed): *concomitant resistance*. Udagawa (2008, APMIS 116:615) reviews this form of
 dormancy: balanced proliferation and apoptosis under blocked angiogenesis.
 
@@ -89,6 +89,7 @@ __all__ = [
     "PRESETS",
     "STABILITY",
     "STOCHASTIC",
+    "VIEW_STABILITY",
     "VIEW_STEP",
     "AngiogenicResult",
     "Drug",
@@ -111,13 +112,15 @@ DEFAULT_T = np.linspace(0.0, 60.0, 241)
 #: the drug presets need 0.01 days for the same accuracy (4e-7 at most; tests check both).
 DEFAULT_STEP = 0.1
 DRUG_STEP = 0.01
-#: the explorer's step under a drug: errors below 1e-3 in the presets (tested), far less
-#: than a pixel, at a fifth of the cost
-VIEW_STEP = 0.05
 #: every step is also kept below STABILITY / r, where r bounds the fastest rate of the
 #: batch (``_fastest_rate``); RK4 is stable for h * r up to 2.78, so far corners of the
 #: parameter ranges stay finite and accurate to about 1e-4 rather than blowing up
 STABILITY = 1.0
+#: the explorer's steps (untreated, under a drug) and stability margin: relative errors
+#: below 1e-4 untreated and 1% under the drug presets (tested), less than a line's width
+#: on the plots, for a slider that answers at once
+VIEW_STEP = (0.25, 0.1)
+VIEW_STABILITY = 2.0
 
 #: 1 cm³ = 1000 mm³ (about 1e9 cells), the usual size of clinical detection (Udagawa 2008)
 DETECTABLE = 1000.0
@@ -292,7 +295,7 @@ PRESETS: dict[str, Preset] = {
     # daily, that dose holds the tumour at a few hundred mm³ (about 260 mm³ on day 60).
     "holmgren1995_dormancy": Preset(
         {**_LEWIS_LUNG, "drug": "angiostatin", "dose": 14.1, "start": 0.0, "interval": 1.0, "n_doses": 200.0},
-        "Holmgren, O'Reilly & Folkman 1995, Nat Med 1:149: metastases under angiogenesis "
+        "Holmgren, O’Reilly & Folkman 1995, Nat Med 1:149: metastases under angiogenesis "
         "suppression stay small, with balanced proliferation and apoptosis; model and drug "
         "fit from Hahnfeldt et al. 1999 (the daily dose is tuned to hold 180 mm³)",
         "Daily angiostatin holds the tumour at a few hundred mm³: dormancy.",
@@ -301,7 +304,7 @@ PRESETS: dict[str, Preset] = {
         {**_LEWIS_LUNG, "drug": "angiostatin", "dose": 14.1, "start": 0.0, "interval": 1.0, "n_doses": 30.0},
         "Holmgren et al. 1995, Nat Med 1:149: dormant metastases grow once angiogenesis "
         "suppression is removed (as after removing a primary tumour that releases angiostatin, "
-        "O'Reilly et al. 1994, Cell 79:315); stopping after 30 days is a teaching choice",
+        "O’Reilly et al. 1994, Cell 79:315); stopping after 30 days is a teaching choice",
         "Angiostatin holds the tumour for 30 days, then stops: the tumour escapes.",
     ),
     "endostatin_regression": Preset(
@@ -483,19 +486,20 @@ def _fastest_rate(p: dict[str, Any], sched: _Schedule) -> float:
     return float(np.max(p["lambda1"] + own + peak))
 
 
-def _step(flat: dict[str, Any], sched: _Schedule, drug_step: float) -> float:
-    return min(drug_step if sched.any else DEFAULT_STEP, STABILITY / _fastest_rate(flat, sched))
+def _step(flat: dict[str, Any], sched: _Schedule, view: bool = False) -> float:
+    steps, margin = (VIEW_STEP, VIEW_STABILITY) if view else ((DEFAULT_STEP, DRUG_STEP), STABILITY)
+    return min(steps[sched.any], margin / _fastest_rate(flat, sched))
 
 
 def step(*, view: bool = False, **params: Any) -> float:
     """The RK4 step (days) ``simulate`` uses for these parameters (a batch: the smallest).
 
-    ``view=True`` gives the coarser step of the explorer (``VIEW_STEP`` under a drug).
+    ``view=True`` gives the coarser step of the explorer (``VIEW_STEP``, ``VIEW_STABILITY``).
     """
     p = validate(PARAMS, params)
     shape = np.broadcast_shapes(*(np.shape(v) for v in p.values()))
     flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
-    return _step(flat, _Schedule(flat), VIEW_STEP if view else DRUG_STEP)
+    return _step(flat, _Schedule(flat), view)
 
 
 def _system(p: dict[str, Any], times: np.ndarray) -> tuple[Any, ...]:
@@ -551,7 +555,7 @@ def _integrate(p: dict[str, Any], times: np.ndarray, h: float | None) -> tuple[n
     """ln V, ln K and d ln V/dt at ``times``, shape ``batch + (len(t),)``."""
     shape, flat, sched, grid, y0 = _system(p, times)
     if h is None:
-        h = _step(flat, sched, DRUG_STEP)
+        h = _step(flat, sched)
     exposure = _exposure_lookup(sched, grid, h)
     (y,) = solvers.rk4(_rhs(flat, sched, exposure), (y0,), grid, h=h)
     idx = np.searchsorted(grid, times)

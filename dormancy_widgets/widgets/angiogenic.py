@@ -1,0 +1,308 @@
+"""``AngiogenicExplorer``: a tumour and its blood supply (Hahnfeldt et al. 1999), with drugs.
+
+Left, tumour volume V and carrying capacity K over time (a view control switches between a
+logarithmic and a linear axis), with the untreated tumour always drawn faded for comparison
+and the dose days marked. Right, the V–K phase plane: the line V = K on which the tumour
+neither grows nor shrinks, the untreated steady state and both trajectories. The untreated
+run is the second member of one batched model run, so it costs almost nothing extra.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from ..models import angiogenic
+from ..models.params import validate
+from . import palette
+from .base import Explorer, line, make_figure
+
+__all__ = ["AngiogenicExplorer", "describe_run", "fmt_mm3"]
+
+#: axis limits (mm³): from below the smallest slider value to above any plateau in range
+_FLOOR = 1e-2
+
+
+def fmt_mm3(v: float) -> str:
+    """Volumes as a student reads them: 17,346 mm³, 267 mm³, 3.2 mm³, 0.004 mm³."""
+    if not math.isfinite(v):
+        return "∞"
+    if v >= 100:
+        return f"{v:,.0f} mm³"
+    if v >= 1:
+        return f"{v:.3g} mm³"
+    if v >= angiogenic.ONE_CELL:
+        return f"{v:.1g} mm³"
+    return "less than one cell"
+
+
+def _schedule_words(p: dict[str, Any]) -> str:
+    drug = str(p["drug"])
+    n = int(p["n_doses"])
+    if drug == "none" or float(p["dose"]) == 0 or n == 0:
+        return "Untreated"
+    every = "every day" if int(p["interval"]) == 1 else f"every {int(p['interval'])} days"
+    return f"With {drug} {float(p['dose']):g} mg/kg {every} from day {int(p['start'])} ({n} doses at most)"
+
+
+def describe_run(result: angiogenic.AngiogenicResult) -> str:
+    """The readout: steady states, what happens to the tumour, and whether it is held dormant."""
+    s = result.summary()
+    p = result.params
+    days = float(result.t[-1])
+    text = [
+        f"Untreated, this tumour settles where its vessels can feed it: V* = K* = "
+        f"{fmt_mm3(s['V_star'])} (the steady state ((b − λ2)/d)^(3/2))."
+    ]
+    head = _schedule_words(p)
+    rate = 100 * s["growth_rate_end"]
+    if s["below_one_cell"]:
+        fate = f"the tumour regresses below one cell by day {days:g}: in this model, eradicated"
+    elif s["dormant"]:
+        fate = (
+            f"the tumour is <b>held dormant</b> at {fmt_mm3(s['V_final'])} on day {days:g} "
+            f"(changing {rate:+.1f}% a day over the last {angiogenic.DORMANT_WINDOW:g} days)"
+        )
+    elif s["growth_rate_end"] < -angiogenic.DORMANT_RATE:
+        fate = f"the tumour regresses, to {fmt_mm3(s['V_final'])} on day {days:g} ({rate:+.1f}% a day)"
+    elif s["V_final"] >= angiogenic.DETECTABLE:
+        fate = f"the tumour is <b>not held dormant</b>: it reaches {fmt_mm3(s['V_final'])} by day {days:g}"
+    else:
+        fate = f"the tumour is still growing ({rate:+.1f}% a day), {fmt_mm3(s['V_final'])} on day {days:g}"
+    text.append(f"{head}, {fate}.")
+    t1 = s["t_1cm3"]
+    if t1 == 0:
+        text.append("It starts above 1 cm³ (1000 mm³, clinically detectable).")
+    elif math.isfinite(t1):
+        text.append(f"It reaches 1 cm³ (clinically detectable) on day {t1:.1f}.")
+    else:
+        text.append(
+            f"It stays below 1 cm³ (clinically detectable) up to day {days:g}; largest {fmt_mm3(s['V_max'])}."
+        )
+    if head != "Untreated":
+        text.append(
+            f"A constant infusion of the same average amount would hold it at "
+            f"{fmt_mm3(s['V_star_infusion']) if s['V_star_infusion'] > 0 else 'nothing: regression'}."
+        )
+    return " ".join(text)
+
+
+class AngiogenicExplorer(Explorer):
+    """V and K over time beside the V–K phase plane; drug schedule controls; untreated reference."""
+
+    model = angiogenic
+    title = "Angiogenic dormancy: a tumour held small by its blood supply"
+    intro = (
+        "V is the tumour's volume, K the volume its blood vessels can feed. Give an "
+        "angiogenesis inhibitor and watch the tumour stop where vessel growth and vessel "
+        "kill balance. The faded curves show the same tumour untreated."
+    )
+    slug = "angiogenic"
+    #: a drug makes every run several times heavier (smaller steps, see ``angiogenic.step``),
+    #: so the schedule sliders report on release
+    slow_params = frozenset({"dose", "start", "interval", "n_doses"})
+
+    def build(self) -> list[bq.Figure]:
+        style = {"description_width": "120px"}
+        self.view_controls["axes"] = widgets.ToggleButtons(
+            options=[("log axes", "log"), ("linear axes", "linear")],
+            value="log",
+            description="view",
+            tooltip="Logarithmic axes show small and large tumours alike; linear axes show sizes as they are",
+            style=style,
+        )
+        self.view_controls["days"] = widgets.IntSlider(
+            value=60,
+            min=20,
+            max=200,
+            step=10,
+            description="days shown (days)",
+            tooltip="Length of the time axis",
+            continuous_update=False,
+            style={"description_width": "160px"},
+            layout=widgets.Layout(width="420px"),
+        )
+        self._scales = {
+            "log": (bq.LogScale(), bq.LogScale(), bq.LogScale()),
+            "linear": (bq.LinearScale(min=0.0), bq.LinearScale(min=0.0), bq.LinearScale(min=0.0)),
+        }
+        ys, px, py = self._scales["log"]
+
+        fig_t, xs, _ = make_figure(
+            "Tumour V and vessel support K", "time (days)", "volume (mm³)", y_scale=ys, width="600px"
+        )
+        self._xs = xs
+        self.detect = line(
+            xs, ys, color=palette.BLUISH_GREEN, dash="dotted", width=2, label="1 cm³ (detectable)"
+        )
+        self.ref_V = line(
+            xs, ys, color=palette.BLACK, dash="dash_dotted", width=2, label="V untreated", opacities=[0.45]
+        )
+        self.ghost_V = line(
+            xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
+        )
+        self.K_line = line(
+            xs, ys, color=palette.VERMILLION, dash="dashed", width=3, label="K, vessel support"
+        )
+        self.V_line = line(xs, ys, color=palette.BLUE, width=4, label="V, tumour")
+        self.doses = bq.Scatter(
+            x=np.zeros(0),
+            y=np.zeros(0),
+            scales={"x": xs, "y": ys},
+            marker="triangle-up",
+            colors=[palette.ORANGE],
+            default_size=40,
+            labels=["dose"],
+            display_legend=True,
+        )
+        fig_t.marks = [self.detect, self.ref_V, self.ghost_V, self.K_line, self.V_line, self.doses]
+        fig_t.legend_location = "bottom-right"
+
+        fig_p, _, _ = make_figure(
+            "Phase plane: V against K",
+            "V, tumour (mm³)",
+            "K, vessel support (mm³)",
+            x_scale=px,
+            y_scale=py,
+            width="480px",
+        )
+        self.diagonal = line(px, py, color=palette.BLACK, dash="dotted", width=2, label="V = K (no growth)")
+        self.ref_path = line(
+            px, py, color=palette.BLACK, dash="dash_dotted", width=2, label="untreated", opacities=[0.45]
+        )
+        self.ghost_path = line(
+            px, py, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
+        )
+        self.path = line(px, py, color=palette.BLUE, width=4, label="this run")
+        self.points = bq.Scatter(
+            x=np.zeros(3),
+            y=np.ones(3),
+            scales={"x": px, "y": py},
+            marker="circle",
+            colors=[palette.BLUE, palette.BLUE, palette.BLACK],
+            default_size=90,
+        )
+        self.point_labels = bq.Label(
+            x=np.zeros(3),
+            y=np.ones(3),
+            text=["start", "end", "untreated V* = K*"],
+            scales={"x": px, "y": py},
+            colors=[palette.BLUE, palette.BLUE, palette.BLACK],
+            default_size=14,
+            x_offset=8,
+            y_offset=-8,
+        )
+        fig_p.marks = [
+            self.diagonal,
+            self.ref_path,
+            self.ghost_path,
+            self.path,
+            self.points,
+            self.point_labels,
+        ]
+        fig_p.legend_location = "bottom-right"
+        self._time_marks = [self.detect, self.ref_V, self.ghost_V, self.K_line, self.V_line, self.doses]
+        self._phase_marks = [
+            self.diagonal,
+            self.ref_path,
+            self.ghost_path,
+            self.path,
+            self.points,
+            self.point_labels,
+        ]
+        self._axes = (fig_t.axes[1], fig_p.axes[0], fig_p.axes[1])
+        self._mode = "log"
+        return [fig_t, fig_p]
+
+    def run(self, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
+        """One batched run: member 0 is the current settings, member 1 the same tumour untreated."""
+        days = int(self.view_controls["days"].value)
+        self.t = np.linspace(0.0, float(days), 4 * days + 1)
+        both = {**params, "drug": np.array([params["drug"], "none"])}
+        r = angiogenic.simulate(self.t, h=angiogenic.step(view=True, **both), **both)
+        self.untreated = _member(r, 1, {**params, "drug": "none"})
+        return _member(r, 0, params)
+
+    def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
+        return [(self.V_line, self.ghost_V), (self.path, self.ghost_path)]
+
+    def _set_mode(self, mode: str) -> None:
+        if mode == self._mode:
+            return
+        ys, px, py = self._scales[mode]
+        for mark in self._time_marks:
+            mark.scales = {"x": self._xs, "y": ys}
+        for mark in self._phase_marks:
+            mark.scales = {"x": px, "y": py}
+        for axis, scale in zip(self._axes, (ys, px, py)):
+            axis.scale = scale
+        self._mode = mode
+
+    def draw(self, result: angiogenic.AngiogenicResult) -> None:
+        mode = self.view_controls["axes"].value
+        self._set_mode(mode)
+        floor = _FLOOR if mode == "log" else 0.0
+        t = result.t
+        V, K = np.maximum(result.V, floor), np.maximum(result.K, floor)
+        V0, K0 = np.maximum(self.untreated.V, floor), np.maximum(self.untreated.K, floor)
+        with self.V_line.hold_sync():
+            self.V_line.x, self.V_line.y = t, V
+        with self.K_line.hold_sync():
+            self.K_line.x, self.K_line.y = t, K
+        with self.ref_V.hold_sync():
+            self.ref_V.x, self.ref_V.y = t, V0
+        with self.detect.hold_sync():
+            self.detect.x = np.array([t[0], t[-1]])
+            self.detect.y = np.full(2, angiogenic.DETECTABLE)
+        days = _dose_days(result)
+        low = max(float(min(V.min(), K.min())), floor)
+        with self.doses.hold_sync():
+            self.doses.x, self.doses.y = days, np.full(days.size, low)
+        self._xs.min, self._xs.max = float(t[0]), float(t[-1])
+
+        with self.path.hold_sync():
+            self.path.x, self.path.y = V, K
+        with self.ref_path.hold_sync():
+            self.ref_path.x, self.ref_path.y = V0, K0
+        star = max(float(result.summary()["V_star"]), floor)
+        hi = max(float(V.max()), float(K.max()), float(V0.max()), float(K0.max()), star)
+        lo = min(float(V.min()), float(K.min()), float(V0.min()), float(K0.min()))
+        lo = max(lo, floor) if mode == "log" else 0.0
+        with self.diagonal.hold_sync():
+            self.diagonal.x = np.array([lo, hi])
+            self.diagonal.y = np.array([lo, hi])
+        px = np.array([V[0], V[-1], star])
+        py = np.array([K[0], K[-1], star])
+        with self.points.hold_sync():
+            self.points.x, self.points.y = px, py
+        with self.point_labels.hold_sync():
+            self.point_labels.x, self.point_labels.y = px, py
+
+    def describe(self, result: angiogenic.AngiogenicResult) -> str:
+        return describe_run(result)
+
+
+def _member(r: angiogenic.AngiogenicResult, i: int, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
+    """One member of a batched run, as a single-run result with scalar parameters."""
+    return dataclasses.replace(
+        r,
+        params=validate(angiogenic.PARAMS, params),
+        V=r.V[i],
+        K=r.K[i],
+        lnV=r.lnV[i],
+        dlnV=r.dlnV[i],
+    )
+
+
+def _dose_days(result: angiogenic.AngiogenicResult) -> np.ndarray:
+    """Days within the run on which a dose is given (empty when untreated)."""
+    p = result.params
+    if str(p["drug"]) == "none" or float(p["dose"]) == 0:
+        return np.zeros(0)
+    days = float(p["start"]) + float(p["interval"]) * np.arange(int(p["n_doses"]))
+    return days[(days >= result.t[0]) & (days <= result.t[-1])]
