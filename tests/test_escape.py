@@ -285,3 +285,78 @@ def test_times_beyond_forty_years_are_rejected():
         escape.simulate([0.0, 50 * 365.25])
     with pytest.raises(ValueError, match="kind"):
         escape.lesion_cdf([1.0], "large")
+
+
+# ----------------------------------------------------------------------------- the explorer
+def _marks(explorer):
+    return {
+        "h": np.asarray(explorer.exact_h.y, float),
+        "R": np.asarray(explorer.exact_r.y, float),
+        "untreated": np.asarray(explorer.untreated_h.y, float),
+        "cohort": np.asarray(explorer.cohort_h.y, float),
+        "therapy": np.asarray(explorer.therapy_band.x, float),
+        "months": np.asarray(explorer.exact_h.x, float),
+    }
+
+
+def test_explorer_opens_on_the_demicheli_peaks():
+    from dormancy_widgets import EscapeExplorer
+
+    e = EscapeExplorer(preset="demicheli2004")
+    first, second = escape.hazard_peaks(**P04)
+    assert f"peaks at {first:.1f} and {second:.1f} months" in e.readout.value
+    m = _marks(e)
+    assert m["months"].max() == pytest.approx(120.0)
+    # the drawn hazard peaks inside the first shaded window, and the windows are drawn
+    early = m["months"] < 18
+    assert 8 <= m["months"][early][np.argmax(m["h"][early])] <= 10
+    assert [list(np.asarray(w.x)) for w in e.windows] == [[8, 8, 10, 10], [28, 28, 30, 30]]
+    assert m["untreated"].size == 0 and m["therapy"].size == 0
+
+
+def test_explorer_surgery_off_flattens_the_early_peak():
+    from dormancy_widgets import EscapeExplorer
+
+    e = EscapeExplorer(preset="demicheli2004")
+    before = _marks(e)
+    e.controls["surgery"].value = "off"
+    after = _marks(e)
+    i = np.argmin(np.abs(before["months"] - 9.0))
+    assert after["h"][i] < 0.2 * before["h"][i]
+    assert after["R"][-1] < before["R"][-1]
+    assert "Surgery wakes no lesion" in e.readout.value
+
+
+def test_explorer_therapy_cuts_relapse_and_says_so():
+    from dormancy_widgets import EscapeExplorer
+
+    e = EscapeExplorer(preset="demicheli2004")
+    before = _marks(e)
+    e.set(therapy_start=30.0, therapy_length=180.0, kill=0.003)
+    after = _marks(e)
+    s = e.result.summary()
+    assert after["R"][-1] < before["R"][-1]
+    np.testing.assert_allclose(after["untreated"], before["h"], rtol=1e-9)
+    assert after["therapy"][0] == pytest.approx(30.0 / MONTH) and after["therapy"][-1] == pytest.approx(
+        7 * 210.0 / 213.06, rel=1e-3
+    )
+    text = e.readout.value
+    assert "Adjuvant therapy from month 1 to 7 cut 5-year relapse" in text
+    assert f"{100 * s['relapse_5y_untreated']:.0f}%" in text and f"{100 * s['relapse_5y']:.0f}%" in text
+    # a non-specific drug reaches the dormant lesions too and prevents more relapses
+    e.set(specificity=0.0)
+    assert e.result.summary()["relapse_5y"] < s["relapse_5y"]
+
+
+def test_explorer_cohort_toggle_and_size():
+    from dormancy_widgets import EscapeExplorer
+
+    e = EscapeExplorer(preset="demicheli2004")
+    small = _marks(e)["cohort"].copy()
+    e.set(n_patients=100000)
+    big = _marks(e)["cohort"]
+    exact = _marks(e)["h"]
+    assert np.mean(np.abs(big - exact)) < np.mean(np.abs(small - exact))
+    assert "100,000 patients" in e.readout.value
+    e.view_controls["cohort"].value = False
+    assert _marks(e)["cohort"].size == 0

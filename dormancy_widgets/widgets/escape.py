@@ -1,0 +1,224 @@
+"""``EscapeExplorer``: relapse after surgery, when surgery wakes dormant lesions, and adjuvant therapy."""
+
+from __future__ import annotations
+
+import math
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from ..models import escape
+from . import palette
+from .base import Explorer, line, make_figure
+
+__all__ = ["EscapeExplorer"]
+
+_MONTHS_SHOWN = 120.0
+_HAZARD_TOP = 0.05  # per year: the hazard axis never shrinks below this
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%" if x < 0.1 else f"{100 * x:.0f}%"
+
+
+def _band(xs: bq.Scale, ys: bq.Scale, color: str, opacity: float = 0.22) -> bq.Lines:
+    """A filled vertical band (empty until drawn), for a time window."""
+    return bq.Lines(
+        x=np.zeros(0),
+        y=np.zeros(0),
+        scales={"x": xs, "y": ys},
+        fill="inside",
+        fill_colors=[color],
+        fill_opacities=[opacity],
+        colors=[color],
+        stroke_width=0,
+    )
+
+
+class EscapeExplorer(Explorer):
+    """Relapse hazard and cumulative relapse over the months after surgery.
+
+    The exact curves of the model (solid), the same without adjuvant therapy (dotted), and a
+    simulated cohort of ``n_patients`` (dashed), with the Demicheli et al. 2004 peak windows
+    (8-10 and 28-30 months) shaded and the therapy period marked.
+    """
+
+    model = escape
+    title = "Escape from dormancy after surgery"
+    intro = (
+        "A cohort of patients with hidden lesions after removal of the primary tumour. Does the "
+        "operation wake them? When do relapses come, and what does adjuvant therapy change?"
+    )
+    slug = "escape"
+    slow_params = frozenset({"therapy_start", "therapy_length", "kill", "specificity", "n_patients"})
+    t = np.linspace(0.0, _MONTHS_SHOWN * escape.DAYS_PER_MONTH, 241)
+
+    def build(self) -> list[bq.Figure]:
+        self.view_controls["cohort"] = widgets.Checkbox(
+            value=True,
+            description="show the simulated cohort (dashed)",
+            tooltip="The noisy curves a study of n_patients would publish",
+            indent=False,
+        )
+        fig_h, xs, ys = make_figure(
+            "Relapse hazard after surgery",
+            "months after surgery",
+            "relapses per year among patients still free",
+            x_scale=bq.LinearScale(min=0.0, max=_MONTHS_SHOWN),
+            y_scale=bq.LinearScale(min=0.0, max=0.25),
+            width="620px",
+            height="420px",
+            y_format=".2f",
+        )
+        self._ys_h = ys
+        self.windows = [_band(xs, ys, palette.ORANGE) for _ in escape.DEMICHELI_WINDOWS]
+        self.therapy_band = _band(xs, ys, palette.SKY_BLUE, 0.25)
+        self.window_label = bq.Label(
+            x=[0.0],
+            y=[0.0],
+            text=["Demicheli 2004 peak windows"],
+            scales={"x": xs, "y": ys},
+            colors=[palette.BLACK],
+            default_size=14,
+        )
+        self.therapy_label = bq.Label(
+            x=[0.0], y=[0.0], text=[""], scales={"x": xs, "y": ys}, colors=[palette.BLUE], default_size=14
+        )
+        self.ghost_h = line(xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[0.6])
+        self.untreated_h = line(xs, ys, color=palette.BLACK, dash="dotted", width=2, label="no therapy")
+        self.cohort_h = line(
+            xs, ys, color=palette.VERMILLION, dash="dashed", width=2, label="simulated cohort"
+        )
+        self.exact_h = line(xs, ys, color=palette.BLUE, width=4, label="exact")
+        fig_h.marks = [
+            *self.windows,
+            self.therapy_band,
+            self.window_label,
+            self.therapy_label,
+            self.ghost_h,
+            self.untreated_h,
+            self.cohort_h,
+            self.exact_h,
+        ]
+
+        fig_r, xs2, ys2 = make_figure(
+            "Patients relapsed",
+            "months after surgery",
+            "relapsed (%)",
+            x_scale=bq.LinearScale(min=0.0, max=_MONTHS_SHOWN),
+            y_scale=bq.LinearScale(min=0.0, max=100.0),
+            width="520px",
+            height="420px",
+        )
+        self.five_years = line(xs2, ys2, color=palette.GREY, dash="dash_dotted", width=2)
+        self.five_label = bq.Label(
+            x=[61.0],
+            y=[94.0],
+            text=["5 years"],
+            scales={"x": xs2, "y": ys2},
+            colors=[palette.BLACK],
+            default_size=14,
+        )
+        self.ghost_r = line(xs2, ys2, color=palette.GREY, dash="dashed", width=3, opacities=[0.6])
+        self.untreated_r = line(xs2, ys2, color=palette.BLACK, dash="dotted", width=2, label="no therapy")
+        self.cohort_r = line(
+            xs2, ys2, color=palette.VERMILLION, dash="dashed", width=2, label="simulated cohort"
+        )
+        self.exact_r = line(xs2, ys2, color=palette.BLUE, width=4, label="exact")
+        fig_r.marks = [
+            self.five_years,
+            self.five_label,
+            self.ghost_r,
+            self.untreated_r,
+            self.cohort_r,
+            self.exact_r,
+        ]
+        fig_h.legend_location = "top-right"
+        fig_r.legend_location = "bottom-right"
+        return [fig_h, fig_r]
+
+    def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
+        return [(self.exact_h, self.ghost_h), (self.exact_r, self.ghost_r)]
+
+    def draw(self, result: escape.EscapeResult) -> None:
+        months = result.months
+        p = result.params
+        treated = float(p["therapy_length"]) > 0 and float(p["kill"]) > 0
+        show_cohort = bool(self.view_controls["cohort"].value)
+        top = max(_HAZARD_TOP, 1.15 * float(np.max(result.h0)))
+        if show_cohort:
+            top = max(top, 1.05 * float(np.max(result.h_cohort)))
+        self._ys_h.max = top
+        empty = np.zeros(0)
+        with self.exact_h.hold_sync():
+            self.exact_h.x, self.exact_h.y = months, result.h
+        with self.exact_r.hold_sync():
+            self.exact_r.x, self.exact_r.y = months, 100 * result.R
+        for mark, x, y in (
+            (self.untreated_h, months, result.h0),
+            (self.untreated_r, months, 100 * result.R0),
+        ):
+            with mark.hold_sync():
+                mark.x, mark.y = (x, y) if treated else (empty, empty)
+        for mark, x, y in (
+            (self.cohort_h, months, np.minimum(result.h_cohort, top)),
+            (self.cohort_r, months, 100 * result.R_cohort),
+        ):
+            with mark.hold_sync():
+                mark.x, mark.y = (x, y) if show_cohort else (empty, empty)
+        for band, (lo, hi) in zip(self.windows, escape.DEMICHELI_WINDOWS):
+            with band.hold_sync():
+                band.x = np.array([lo, lo, hi, hi])
+                band.y = np.array([0.0, top, top, 0.0])
+        with self.window_label.hold_sync():
+            self.window_label.x = [escape.DEMICHELI_WINDOWS[1][1] + 1.5]
+            self.window_label.y = [0.93 * top]
+        a = float(p["therapy_start"]) / escape.DAYS_PER_MONTH
+        b = min(a + float(p["therapy_length"]) / escape.DAYS_PER_MONTH, _MONTHS_SHOWN)
+        with self.therapy_band.hold_sync():
+            if treated and a < _MONTHS_SHOWN:
+                self.therapy_band.x = np.array([a, a, b, b])
+                self.therapy_band.y = np.array([0.0, 0.5 * top, 0.5 * top, 0.0])
+            else:
+                self.therapy_band.x, self.therapy_band.y = empty, empty
+        with self.therapy_label.hold_sync():
+            self.therapy_label.x = [a]
+            self.therapy_label.y = [0.53 * top]
+            self.therapy_label.text = ["therapy"] if treated and a < _MONTHS_SHOWN else [""]
+        with self.five_years.hold_sync():
+            self.five_years.x = np.array([60.0, 60.0])
+            self.five_years.y = np.array([0.0, 100.0])
+
+    def describe(self, result: escape.EscapeResult) -> str:
+        s = result.summary()
+        p = result.params
+        first, second = s["peak1_months"], s["peak2_months"]
+        if math.isfinite(second):
+            text = f"Relapse hazard peaks at {first:.1f} and {second:.1f} months"
+        elif math.isfinite(first):
+            text = f"Relapse hazard has one peak, at {first:.1f} months"
+        else:
+            text = "Relapse hazard has no peak in 15 years"
+        text += " (Demicheli 2004 after mastectomy: 8–10 and 28–30 months). "
+        n = int(p["n_patients"])
+        five = int(np.searchsorted(result.t, 5 * escape.DAYS_PER_YEAR))
+        cohort = ""
+        if five < result.t.size:
+            cohort = f" (simulated cohort of {n:,} patients: {_pct(float(result.R_cohort[five]))})"
+        text += f"{_pct(s['relapse_5y'])} of patients relapse within 5 years{cohort}."
+        if float(p["therapy_length"]) > 0 and float(p["kill"]) > 0:
+            a = float(p["therapy_start"]) / escape.DAYS_PER_MONTH
+            b = a + float(p["therapy_length"]) / escape.DAYS_PER_MONTH
+            share = s["averted_share_early"]
+            where = ""
+            if math.isfinite(share):
+                lead = "mostly in the early peak (" if share >= 0.5 else "mostly after the early peak (only "
+                where = f", {lead}{share:.0%} of the relapses it prevents fall in the first 18 months)"
+            text += (
+                f" Adjuvant therapy from month {a:.0f} to {b:.0f} cut 5-year relapse from "
+                f"{_pct(s['relapse_5y_untreated'])} to {_pct(s['relapse_5y'])}{where}."
+            )
+        if str(p["surgery"]) == "off":
+            text += " Surgery wakes no lesion here: every relapse comes from spontaneous escape."
+        return text
