@@ -333,6 +333,15 @@ def test_blocking_p38_interrupts_dormancy():
     assert never.summary()["living_end"] == pytest.approx(p["N0"], rel=1e-3)
 
 
+def test_top_of_the_inhibitor_slider_means_never():
+    t = np.array([0.0, 365.0, 1000.0, 1e5])
+    never = cc.simulate(t, **DORMANT)
+    late = cc.simulate(t, **{**DORMANT, "t_block": 364.0})
+    assert never.P[-1] + never.Q[-1] < DORMANT["N0"]  # still dormant (and slowly drifting) after 270 years
+    assert late.P[-1] == cc.N_CAP  # woken on day 364, the lesion grows to the cap
+    assert cc.block_day(365.0) > 1e6 and cc.block_day(364.0) == 364.0
+
+
 def test_wake_then_treat_kills_more_than_treating_dormant_cells():
     base = cc.PRESETS["chemo_dormant"].values
     sleeping = cc.simulate(T, **base).summary()

@@ -32,7 +32,7 @@ No numeric p38/ERK threshold is published: the half-switch ratio ``K``, the stee
 is from the experiments (more p38 relative to ERK, more arrest). A p38 inhibitor, given from
 day ``t_block`` on, lowers p38 activity 100-fold (``s`` falls by ``P38_BLOCK`` = 2), the
 model's version of the observation that blocking p38 interrupts dormancy; the size of the
-fall is a teaching choice too.
+fall is a teaching choice too. ``t_block`` = 365, the top of its range, means no inhibitor.
 
 **Starting state.** At day 0 the lesion holds ``N0`` living cells in the composition it
 settles into under the day-0 signal (before any drug or inhibitor): with constant rates the
@@ -97,6 +97,7 @@ __all__ = [
     "STOCHASTIC",
     "CellCycleResult",
     "StochasticCellCycleResult",
+    "block_day",
     "evolve",
     "extinction_probability",
     "rates",
@@ -302,7 +303,7 @@ PARAMS: dict[str, Param] = {
             365.0,
             unit="days",
             label="t_block, p38 inhibitor from",
-            doc="day a p38 inhibitor is started (after the time shown: never)",
+            doc="day a p38 inhibitor is started (365, the top of the range: never)",
             step=1.0,
             source="Aguirre-Ghiso 2003: blocking p38 interrupts dormancy [sec]; timing a teaching choice",
         ),
@@ -349,6 +350,18 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+#: ``t_block`` at the top of its range means "no inhibitor": the day is then moved beyond any
+#: time ``simulate`` accepts (``validate_time`` stops at 1e6 days)
+_NEVER = PARAMS["t_block"].high
+_NEVER_DAY = 1e7
+
+
+def block_day(t_block: ArrayLike) -> np.ndarray:
+    """The day the p38 inhibitor starts, with the top of the slider (365) meaning never."""
+    tb = np.asarray(t_block, dtype=float)
+    return np.where(tb >= _NEVER, _NEVER_DAY, tb)
+
+
 # --------------------------------------------------------------------------- switch and rates
 def switch(s: ArrayLike, K: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """(H, 1 − H): the Hill function of the ratio 10**s and its complement, both stable."""
@@ -375,7 +388,7 @@ def rhs(t: float, y: tuple[ArrayLike, ArrayLike, ArrayLike], **params: Any) -> t
     """(P', Q', D') at time ``t``: the equations that ``simulate`` solves exactly."""
     p = validate(PARAMS, params)
     drug = (p["t_drug"] <= t) & (t < p["t_drug"] + p["drug_days"])
-    r = rates(p, drug=drug, blocked=t >= p["t_block"])
+    r = rates(p, drug=drug, blocked=t >= block_day(p["t_block"]))
     P, Q, D = (np.asarray(v, dtype=float) for v in y)
     dP = (r["beta"] - r["g_p"] - r["r0"]) * P + r["ri"] * Q
     dQ = r["r0"] * P - (r["ri"] + r["mu_q"]) * Q
@@ -470,16 +483,14 @@ def _propagate(
 def _breakpoints(p: dict[str, Any]) -> np.ndarray:
     """Days on which the rates change, sorted, shape ``batch_shape + (3,)``."""
     shape = batch_shape({k: v for k, v in p.items() if not isinstance(v, str)})
-    b = np.stack(
-        [np.broadcast_to(x, shape) for x in (p["t_drug"], p["t_drug"] + p["drug_days"], p["t_block"])],
-        axis=-1,
-    )
+    days = (p["t_drug"], p["t_drug"] + p["drug_days"], block_day(p["t_block"]))
+    b = np.stack([np.broadcast_to(x, shape) for x in days], axis=-1)
     return np.sort(b, axis=-1)
 
 
 def _piece_rates(p: dict[str, Any], at: np.ndarray) -> dict[str, np.ndarray]:
     drug = (p["t_drug"] <= at) & (at < p["t_drug"] + p["drug_days"])
-    return rates(p, drug=drug, blocked=at >= p["t_block"])
+    return rates(p, drug=drug, blocked=at >= block_day(p["t_block"]))
 
 
 def _cap(y: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
@@ -772,6 +783,7 @@ def simulate_stochastic(
     tcur = np.zeros(size)
     ptr = np.zeros(size, dtype=np.int64)
     horizon = float(times[-1])
+    flat["t_block"] = block_day(flat["t_block"])
     bps = np.stack([flat["t_drug"], flat["t_drug"] + flat["drug_days"], flat["t_block"]], axis=-1)
     step_p = np.array([1, -1, -1, 1, 0])  # divide, die in cycle, enter G0, leave G0, die in G0
     step_q = np.array([0, 0, 1, -1, -1])
