@@ -141,6 +141,10 @@ LUZZI_LABELS: dict[str, str] = {
 }
 
 _T = "teaching choice"
+#: slider steps fine enough that the tuned four-digit rates sit on the slider grid (log
+#: sliders step in powers of ten: 1e-4 of a decade is a 0.02% change)
+_LOG_STEP = 1e-4
+_LIN_STEP = 1e-4
 
 PARAMS: dict[str, Param] = {
     p.name: p
@@ -166,6 +170,7 @@ PARAMS: dict[str, Param] = {
             label="k_ex, extravasation rate",
             doc="rate at which a cell arrested in a vessel crosses the vessel wall",
             log=True,
+            step=_LOG_STEP,
             source="tuned: 80% extravasated by day 3 (Luzzi 1998)",
         ),
         Param(
@@ -177,6 +182,7 @@ PARAMS: dict[str, Param] = {
             label="mu_v, death in the vessel",
             doc="death rate of cells still arrested in a vessel",
             log=True,
+            step=_LOG_STEP,
             source="k_ex + mu_v = 1.5/day is a teaching choice (most cells out by day 3, Luzzi 1998)",
         ),
         Param(
@@ -188,6 +194,7 @@ PARAMS: dict[str, Param] = {
             label="k_m, start dividing",
             doc="rate at which a settling single cell starts a micrometastasis",
             log=True,
+            step=_LOG_STEP,
             source="tuned: 1 in 40 extravasated cells start micrometastases by day 3 (Luzzi 1998)",
         ),
         Param(
@@ -199,6 +206,7 @@ PARAMS: dict[str, Param] = {
             label="k_q, become dormant",
             doc="rate at which a settling single cell enters dormancy",
             log=True,
+            step=_LOG_STEP,
             source="tuned: 36% solitary dormant cells at day 13 (Luzzi 1998)",
         ),
         Param(
@@ -210,6 +218,7 @@ PARAMS: dict[str, Param] = {
             label="mu_s, settling death",
             doc="death rate of a single cell that has not yet divided or gone dormant",
             log=True,
+            step=_LOG_STEP,
             source="k_m + k_q + mu_s = 1/day is a teaching choice",
         ),
         Param(
@@ -221,6 +230,7 @@ PARAMS: dict[str, Param] = {
             label="mu_q, dormant death",
             doc="death rate of dormant solitary cells",
             log=True,
+            step=_LOG_STEP,
             source=_T,
         ),
         Param(
@@ -232,6 +242,7 @@ PARAMS: dict[str, Param] = {
             label="k_w, awakening",
             doc="rate at which a dormant cell wakes up and starts a micrometastasis",
             log=True,
+            step=_LOG_STEP,
             source=_T,
         ),
         Param(
@@ -242,6 +253,7 @@ PARAMS: dict[str, Param] = {
             unit="/day",
             label="b, division rate in lesions",
             doc="rate at which each cell of a micrometastasis divides",
+            step=_LIN_STEP,
             source="teaching choice: about one 17-hour cell cycle",
         ),
         Param(
@@ -252,6 +264,7 @@ PARAMS: dict[str, Param] = {
             unit="/day",
             label="d, death rate in lesions",
             doc="rate at which each cell of a micrometastasis dies",
+            step=_LIN_STEP,
             source="tuned: 1 in 100 micrometastases macroscopic by day 13 (Luzzi 1998)",
         ),
         Param(

@@ -16,10 +16,12 @@ __all__ = ["CascadeExplorer", "funnel_values", "percent"]
 
 #: one cell in a million: the floor of the log axis (the largest run has a million cells)
 _Y_MIN = 1e-6
+#: top of the funnel axis: a decade and a half of room above 100% for labels and legend
+_Y_TOP = 40.0
 #: lesion-size axis: one cell to the lethal-burden cap of the birth-death sampler
 _SIZE_MAX = float(cascade.solvers.BD_CAP)
 #: how many surviving lesions are drawn, spread evenly over their size ranking
-_TRACKS = 40
+_TRACKS = 30
 _EARLY = 3.0
 
 #: funnel stages: (label under the bar, key in funnel_values, Luzzi 1998 value or None)
@@ -35,6 +37,10 @@ STAGES = (
     ("micrometastases", "micro", None),
     ("macrometastases", "macro", cascade.LUZZI1998["macro_day13"]),
 )
+
+
+#: Luzzi's value at each stage (the axis floor where none was published)
+_PUBLISHED = np.array([_Y_MIN if s[2] is None else s[2] for s in STAGES])
 
 
 def percent(x: float) -> str:
@@ -103,20 +109,24 @@ class CascadeExplorer(Explorer):
 
         n = len(STAGES)
         xs = bq.OrdinalScale(domain=list(range(n)))
-        ys = bq.LogScale(min=_Y_MIN, max=2.0)
+        ys = bq.LogScale(min=_Y_MIN, max=_Y_TOP)
         fig, _, _ = make_figure(
-            "The funnel: fraction of injected cells",
+            "The funnel: share of the injected cells",
             "stage",
-            "fraction of injected cells (log)",
+            "% of injected cells (log scale)",
             x_scale=xs,
             y_scale=ys,
             width="620px",
-            height="440px",
-            y_format=".0e",
+            height="470px",
+            y_format="~%",
         )
+        fig.fig_margin = {"top": 50, "bottom": 105, "left": 90, "right": 30}
         self._funnel_axis = fig.axes[0]
         self._funnel_axis.tick_values = list(range(n))
         self._funnel_axis.tick_labels = {i: s[0] for i, s in enumerate(STAGES)}
+        self._funnel_axis.tick_rotate = -25
+        self._funnel_axis.label_offset = "4.6em"
+        fig.axes[1].tick_values = 10.0 ** np.arange(-6, 1)
         self.bars = bq.Bars(
             x=np.arange(n, dtype=float),
             y=np.full(n, _Y_MIN),
@@ -125,8 +135,6 @@ class CascadeExplorer(Explorer):
             colors=[palette.SKY_BLUE],
             stroke=palette.BLUE,
             padding=0.25,
-            labels=["this run (model)"],
-            display_legend=True,
         )
         pub = [(i, s[2]) for i, s in enumerate(STAGES) if s[2] is not None]
         self.published = bq.Scatter(
@@ -137,8 +145,6 @@ class CascadeExplorer(Explorer):
             colors=[palette.BLACK],
             default_size=140,
             stroke=palette.YELLOW,
-            labels=["Luzzi et al. 1998"],
-            display_legend=True,
         )
         self.kept = bq.Scatter(
             x=np.zeros(0),
@@ -147,8 +153,6 @@ class CascadeExplorer(Explorer):
             marker="circle",
             colors=[palette.GREY],
             default_size=90,
-            labels=["kept run"],
-            display_legend=True,
         )
         self.bar_labels = bq.Label(
             x=np.arange(n, dtype=float),
@@ -160,8 +164,17 @@ class CascadeExplorer(Explorer):
             align="middle",
             y_offset=-8,
         )
-        fig.marks = [self.bars, self.bar_labels, self.kept, self.published]
-        fig.legend_location = "top-right"
+        unit = {"x": bq.LinearScale(min=0.0, max=1.0), "y": bq.LinearScale(min=0.0, max=1.0)}
+        self.funnel_key = bq.Label(
+            x=[0.5, 0.5, 0.5],
+            y=[0.97, 0.92, 0.87],
+            text=["▮ bars: this run of the model", "◆ Luzzi et al. 1998", "● kept run"],
+            colors=[palette.BLUE, palette.BLACK, palette.GREY],
+            scales=unit,
+            default_size=14,
+            font_weight="bold",
+        )
+        fig.marks = [self.bars, self.bar_labels, self.kept, self.published, self.funnel_key]
 
         fig2, self._days_scale, self._size_scale = make_figure(
             "Surviving lesions: cells over time",
@@ -170,25 +183,32 @@ class CascadeExplorer(Explorer):
             x_scale=bq.LinearScale(min=0.0, max=13.0),
             y_scale=bq.LogScale(min=1.0, max=1e5),
             width="620px",
-            height="440px",
+            height="470px",
             y_format=".0e",
         )
-        self.micro_lines = line(
-            self._days_scale, self._size_scale, color=palette.BLUE, label="micrometastasis", width=1.5
-        )
+        fig2.fig_margin = {"top": 50, "bottom": 105, "left": 90, "right": 30}
+        self.micro_lines = line(self._days_scale, self._size_scale, color=palette.BLUE, width=1.5)
         self.macro_lines = line(
-            self._days_scale,
-            self._size_scale,
-            color=palette.VERMILLION,
-            dash="dashed",
-            label="macroscopic",
-            width=2.5,
+            self._days_scale, self._size_scale, color=palette.VERMILLION, dash="dashed", width=2.5
         )
-        self.threshold = line(
-            self._days_scale, self._size_scale, color=palette.BLACK, dash="dotted", label="N_mac", width=2
+        self.threshold = line(self._days_scale, self._size_scale, color=palette.BLACK, dash="dotted", width=2)
+        # a key in figure coordinates (0-1), because the bqplot legend lists every line of a
+        # multi-line mark separately
+        self.key = bq.Label(
+            x=[0.02, 0.02, 0.02],
+            y=[0.95, 0.89, 0.83],
+            text=[
+                "── micrometastasis (below N_mac)",
+                "‒ ‒ macroscopic lesion",
+                "····· N_mac, macroscopic size",
+            ],
+            colors=[palette.BLUE, palette.VERMILLION, palette.BLACK],
+            scales=unit,
+            default_size=14,
+            font_weight="bold",
         )
-        fig2.marks = [self.threshold, self.micro_lines, self.macro_lines]
-        fig2.legend_location = "top-left"
+        fig2.marks = [self.threshold, self.micro_lines, self.macro_lines, self.key]
+        self._size_axis = fig2.axes[1]
         return [fig, fig2]
 
     def extra_layout(self) -> list[widgets.Widget]:
@@ -219,7 +239,8 @@ class CascadeExplorer(Explorer):
         with self.bars.hold_sync():
             self.bars.y = shown
         with self.bar_labels.hold_sync():
-            self.bar_labels.y = shown * 1.6
+            # above the bar and above Luzzi's marker, whichever is higher
+            self.bar_labels.y = np.maximum(shown, _PUBLISHED) * 2.2
             self.bar_labels.text = texts
         day = float(result.t[-1])
         self._funnel_axis.label = (
@@ -244,7 +265,9 @@ class CascadeExplorer(Explorer):
             self.threshold.x = np.array([0.0, day])
             self.threshold.y = np.array([n_mac, n_mac])
         top = max(float(result.largest[-1]), n_mac, 10.0)
-        self._size_scale.max = float(min(10 ** np.ceil(np.log10(top) + 0.3), _SIZE_MAX))
+        decades = int(min(np.ceil(np.log10(top) + 0.6), np.log10(_SIZE_MAX)))
+        self._size_scale.max = 10.0**decades
+        self._size_axis.tick_values = 10.0 ** np.arange(0, decades + 1, 1 if decades <= 8 else 2)
         self._days_scale.max = day
 
     def describe(self, result: cascade.CascadeResult) -> str:
