@@ -56,10 +56,11 @@ def switch_curves(**params: Any) -> dict[str, np.ndarray]:
     """Rates of entering (r₀) and leaving (r_i) G0 over the whole signal range, for a plot."""
     p = validate(cellcycle.PARAMS, params)
     r = cellcycle.rates({**p, "s": _SIGNAL})
+    # copies: the marks get their own writable arrays, not views of shared ones
     return {
-        "s": _SIGNAL,
-        "r0": np.broadcast_to(r["r0"], _SIGNAL.shape),
-        "ri": np.broadcast_to(r["ri"], _SIGNAL.shape),
+        "s": _SIGNAL.copy(),
+        "r0": np.array(np.broadcast_to(r["r0"], _SIGNAL.shape)),
+        "ri": np.array(np.broadcast_to(r["ri"], _SIGNAL.shape)),
     }
 
 
