@@ -306,7 +306,9 @@ def test_explorer_marks_the_four_equilibria_by_kind(explorer):
     }
     shapes = {mark.marker for mark in explorer.eq_marks.values()}
     assert len(shapes) == len(explorer.eq_marks)  # the kind is told by shape, not colour alone
-    assert all(mark.display_legend and mark.labels for mark in explorer.eq_marks.values())
+    assert all(mark.labels for mark in explorer.eq_marks.values())
+    shown = [k for k, m in explorer.eq_marks.items() if m.display_legend]
+    assert shown == ["stable focus", "stable node", "saddle"]
     assert sorted(explorer.eq_labels.text) == ["dormant", "large tumour", "threshold", "tumour-free (T = 0)"]
     E_dorm, T_dorm = immune.steady_states().by_role("dormant")
     focus = explorer.eq_marks["stable focus"]

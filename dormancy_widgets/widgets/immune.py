@@ -128,13 +128,11 @@ class ImmuneExplorer(Explorer):
             x_format=".0e",
             y_format=".0e",
         )
-        phase.legend_location = "top-left"
-        self.t_nullcline = line(
-            xs, ys, color=palette.VERMILLION, dash="dashed", width=2, label="tumour nullcline (dT/dt = 0)"
-        )
-        self.e_nullcline = line(
-            xs, ys, color=palette.BLUISH_GREEN, dash="dotted", width=3, label="effector nullcline (dE/dt = 0)"
-        )
+        # bqplot sizes the legend box at one em per character of the longest label: short
+        # labels keep it in the empty corner below the tumour-free state's effector level
+        phase.legend_location = "bottom-left"
+        self.t_nullcline = line(xs, ys, color=palette.VERMILLION, dash="dashed", width=2, label="dT/dt = 0")
+        self.e_nullcline = line(xs, ys, color=palette.BLUISH_GREEN, dash="dotted", width=3, label="dE/dt = 0")
         self.e_nullcline_hi = line(xs, ys, color=palette.BLUISH_GREEN, dash="dotted", width=3)
         self.e_nullcline_before = line(
             xs,
@@ -142,7 +140,7 @@ class ImmuneExplorer(Explorer):
             color=palette.GREY,
             dash="dash_dotted",
             width=2,
-            label="effector nullcline before suppression",
+            label="dE/dt = 0 before",
         )
         self.e_nullcline_before_hi = line(xs, ys, color=palette.GREY, dash="dash_dotted", width=2)
         self.ghost_traj = line(
@@ -183,7 +181,7 @@ class ImmuneExplorer(Explorer):
             colors=[palette.ORANGE],
             stroke=palette.BLACK,
             default_size=200,
-            labels=["start (click to move)"],
+            labels=["start (click)"],
             display_legend=True,
             interactions={"click": "add"},
         )
@@ -211,7 +209,7 @@ class ImmuneExplorer(Explorer):
             height="480px",
             y_format=".0e",
         )
-        series.legend_location = "top-left"
+        series.legend_location = "bottom-right"
         self._txs = txs
         self.supp_band = bq.Lines(
             x=np.zeros(0),
@@ -385,6 +383,8 @@ class ImmuneExplorer(Explorer):
             with mark.hold_sync():
                 mark.x = np.array(by_kind[kind][0])
                 mark.y = np.array(by_kind[kind][1])
+                # the legend lists the kinds on the plane (a full key would hide the plane)
+                mark.display_legend = bool(by_kind[kind][0])
         with self.eq_labels.hold_sync():
             self.eq_labels.x = np.array(xs)
             self.eq_labels.y = np.array(ys)
@@ -428,9 +428,9 @@ class ImmuneExplorer(Explorer):
             if math.isfinite(s["escape_day"]) and s["escape_day"] > result.t[0]:
                 text += f": it passes {sci(immune.ESCAPE_CELLS)} cells on day {s['escape_day']:.0f}"
             elif math.isfinite(s["escape_day"]):
-                text += f": it starts above {sci(immune.ESCAPE_CELLS)} cells and stays there"
+                text += f": it starts above {sci(immune.ESCAPE_CELLS)} cells and never falls below"
             text += (
-                f" and heads for the large-tumour state of {sci(s['T_eq'])} cells, where only "
+                f", heading for the large-tumour state of {sci(s['T_eq'])} cells, where only "
                 f"{sci(s['E_eq'])} effector cells are left."
             )
             parts.append(text)
