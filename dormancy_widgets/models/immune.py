@@ -112,8 +112,8 @@ DEFAULT_T = np.linspace(0.0, 1000.0, 251)
 
 #: RK4 step in days. ``solvers.choose_step(..., rtol=1e-7, h0=4)`` on DEFAULT_T at the
 #: published values returns 0.5 (it measures ln T relative to ln T, about 15, hence the
-#: tighter tolerance); the run then agrees with solve_ivp (DOP853, rtol 1e-12) to about
-#: 1.3e-7 relative in T and 3e-8 in E (tests/test_immune.py checks both). A step of 1 day
+#: tighter tolerance); every preset then agrees with solve_ivp (DOP853, rtol 1e-12) to
+#: 1.4e-7 relative or better in E and T (tests/test_immune.py checks both). A step of 1 day
 #: would miss 1e-6 (2e-6 in T).
 H_DEFAULT = 0.5
 
