@@ -61,6 +61,8 @@ class EscapeExplorer(Explorer):
             description="show the simulated cohort (dashed)",
             tooltip="The noisy curves a study of n_patients would publish",
             indent=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
         )
         fig_h, xs, ys = make_figure(
             "Relapse hazard after surgery",
@@ -136,7 +138,7 @@ class EscapeExplorer(Explorer):
             self.exact_r,
         ]
         fig_h.legend_location = "top-right"
-        fig_r.legend_location = "bottom-right"
+        fig_r.legend_location = "top-left"
         return [fig_h, fig_r]
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
@@ -174,7 +176,7 @@ class EscapeExplorer(Explorer):
                 band.y = np.array([0.0, top, top, 0.0])
         with self.window_label.hold_sync():
             self.window_label.x = [escape.DEMICHELI_WINDOWS[1][1] + 1.5]
-            self.window_label.y = [0.93 * top]
+            self.window_label.y = [0.78 * top]
         a = float(p["therapy_start"]) / escape.DAYS_PER_MONTH
         b = min(a + float(p["therapy_length"]) / escape.DAYS_PER_MONTH, _MONTHS_SHOWN)
         with self.therapy_band.hold_sync():
