@@ -62,7 +62,7 @@ def rel(a, b):
 # ----------------------------------------------------------------------------- model
 def test_untreated_matches_solve_ivp_at_the_default_step():
     t = ang.DEFAULT_T
-    assert ang.step(**FIT) == ang.DEFAULT_STEP
+    assert ang.step(**FIT) <= ang.DEFAULT_STEP
     r = ang.simulate(t)
     V, K = reference(t)
     assert rel(r.V, V) <= 1e-6 and rel(r.K, K) <= 1e-6

@@ -1,0 +1,204 @@
+"""Hahnfeldt trajectories: the batched RK4 ``simulate`` against a loop of ``solve_ivp`` calls.
+
+1,000 trajectories over 60 days (241 output times): half untreated, half with a drug
+schedule, parameters drawn with a fixed seed. Two parameter sets are measured:
+
+* ``near the fit``: every rate within a factor 1.5 of the Lewis lung fit, V0 and K0 within
+  a factor 2, lambda2 up to 0.1 /day, doses of 5-30 mg/kg on a daily to three-day schedule
+  (the regime the lessons use);
+* ``full ranges``: every parameter drawn from its whole declared range (``PARAMS``), where
+  a few stiff corners force a small step on the whole batch.
+
+The batch is two ``simulate`` calls (untreated, treated), each at the model's own default
+step, which is the smallest that any member of the batch needs (``angiogenic.step``).
+The loop runs ``solve_ivp`` with its default method and tolerances (RK45, rtol 1e-3,
+atol 1e-6) on the same equations in ln V and ln K, with the drug level as an explicit
+function of time. Looping over all 1,000 would take minutes, so the loop is timed on a
+subset (100 by default, half untreated) and scaled to 1,000; the same subset is compared
+with a tight reference (DOP853, rtol 1e-10, atol 1e-12, restarted at every dose) to give
+the largest relative error of V and K (where V is above one cell) of each method.
+
+Prints, never asserts: ``python benchmarks/bench_angiogenic.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+import numpy as np
+
+from dormancy_widgets.models import angiogenic
+
+N = 1000
+SUBSET = 100
+SEED = 2024
+T = np.linspace(0.0, 60.0, 241)
+FIT = {"lambda1": 0.192, "lambda2": 0.0, "b": 5.85, "d": 0.00873, "V0": 180.0, "K0": 625.0}
+DRUGS = [d for d in angiogenic.DRUGS if d != "none"]
+
+
+def _log_uniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
+    return np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+
+
+def draw_near_fit(rng: np.random.Generator, n: int, treated: bool) -> dict[str, Any]:
+    p = {
+        name: _log_uniform(rng, v / 1.5, v * 1.5, n)
+        for name, v in FIT.items()
+        if name in ("lambda1", "b", "d")
+    }
+    p["V0"] = _log_uniform(rng, 90.0, 360.0, n)
+    p["K0"] = _log_uniform(rng, 312.5, 1250.0, n)
+    p["lambda2"] = rng.uniform(0.0, 0.1, n)
+    p["drug"] = rng.choice(DRUGS, n) if treated else np.full(n, "none")
+    p["dose"] = rng.uniform(5.0, 30.0, n)
+    p["start"] = rng.integers(0, 11, n).astype(float)
+    p["interval"] = rng.integers(1, 4, n).astype(float)
+    p["n_doses"] = np.full(n, 200.0)
+    return p
+
+
+def draw_full_ranges(rng: np.random.Generator, n: int, treated: bool) -> dict[str, Any]:
+    p: dict[str, Any] = {}
+    for name, spec in angiogenic.PARAMS.items():
+        if spec.categorical:
+            p[name] = rng.choice(DRUGS, n) if treated else np.full(n, "none")
+        elif spec.log:
+            p[name] = _log_uniform(rng, spec.low, spec.high, n)
+        else:
+            p[name] = rng.uniform(spec.low, spec.high, n)
+        if spec.integer:
+            p[name] = np.round(p[name])
+    p["start"] = np.minimum(p["start"], 30.0)  # a first dose within the 60 days shown
+    return p
+
+
+def _one(p: dict[str, Any], i: int) -> dict[str, Any]:
+    return {k: (str(v[i]) if k == "drug" else float(v[i])) for k, v in p.items()}
+
+
+def _doses(q: dict[str, Any]) -> tuple[np.ndarray, float, float, float]:
+    drug = angiogenic.DRUGS[q["drug"]]
+    if drug.e == 0 or q["dose"] == 0:
+        return np.zeros(0), 0.0, 1.0, 0.0
+    days = q["start"] + q["interval"] * np.arange(int(q["n_doses"]))
+    return days, drug.e, drug.clr, q["dose"]
+
+
+def loop_solve_ivp(q: dict[str, Any], **kw: Any) -> np.ndarray:
+    """ln V, ln K by one ``solve_ivp`` call over the whole run (default tolerances)."""
+    from scipy.integrate import solve_ivp
+
+    days, e, clr, dose = _doses(q)
+
+    def f(s: float, y: np.ndarray) -> list[float]:
+        given = days[days <= s]
+        g = dose * np.sum(np.exp(-clr * (s - given)))
+        x = y[0] - y[1]
+        return [-q["lambda1"] * x, q["b"] * np.exp(x) - q["d"] * np.exp(2 * y[0] / 3) - q["lambda2"] - e * g]
+
+    sol = solve_ivp(f, (T[0], T[-1]), np.log([q["V0"], q["K0"]]), t_eval=T, **kw)
+    return sol.y
+
+
+def tight_reference(q: dict[str, Any]) -> np.ndarray:
+    """ln V, ln K by DOP853 at rtol 1e-10, restarted at every dose (g is smooth in between)."""
+    from scipy.integrate import solve_ivp
+
+    days, e, clr, dose = _doses(q)
+    cuts = np.unique(np.r_[T[0], T[-1], days[(days > T[0]) & (days < T[-1])]])
+    y = np.log([q["V0"], q["K0"]])
+    out = np.empty((2, T.size))
+    for a, c in itertools.pairwise(cuts):
+        amp = dose * np.sum(np.exp(-clr * (a - days[days <= a])))
+
+        def f(s: float, y: np.ndarray, a: float = a, amp: float = amp) -> list[float]:
+            x = y[0] - y[1]
+            kill = e * amp * np.exp(-clr * (s - a))
+            return [
+                -q["lambda1"] * x,
+                q["b"] * np.exp(x) - q["d"] * np.exp(2 * y[0] / 3) - q["lambda2"] - kill,
+            ]
+
+        m = (T >= a) & (T <= c)
+        sol = solve_ivp(f, (a, c), y, rtol=1e-10, atol=1e-12, method="DOP853", dense_output=True)
+        out[:, m] = sol.sol(T[m])
+        y = sol.sol(c)
+    return out
+
+
+def _rel_err(lnV: np.ndarray, lnK: np.ndarray, ref: np.ndarray) -> float:
+    """Largest |X / X_ref - 1| over V and K, where the reference tumour holds at least one cell."""
+    alive = ref[0] >= np.log(angiogenic.ONE_CELL)
+    err = np.maximum(np.abs(np.expm1(lnV - ref[0])), np.abs(np.expm1(lnK - ref[1])))
+    return float(np.max(np.where(alive, err, 0.0)))
+
+
+def measure(label: str, draw: Any, seed: int = SEED, subset: int = SUBSET) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    halves = [draw(rng, N // 2, treated=False), draw(rng, N - N // 2, treated=True)]
+    angiogenic.simulate(T[:5], **{k: v[:2] for k, v in halves[1].items()})  # warm up
+    start = time.perf_counter()
+    runs = [angiogenic.simulate(T, **p) for p in halves]
+    t_batch = time.perf_counter() - start
+    steps = [angiogenic.step(**p) for p in halves]
+
+    picks = [(h, i) for h in (0, 1) for i in range(subset // 2)]
+    t_loop = 0.0
+    err_batch = err_loop = 0.0
+    failures = 0
+    for h, i in picks:
+        q = _one(halves[h], i)
+        start = time.perf_counter()
+        y = loop_solve_ivp(q)
+        t_loop += time.perf_counter() - start
+        ref = tight_reference(q)
+        r = runs[h]
+        err_batch = max(err_batch, _rel_err(r.lnV[i], np.log(np.maximum(r.K[i], 1e-300)), ref))
+        if y.shape[1] == T.size and np.all(np.isfinite(y)):
+            err_loop = max(err_loop, _rel_err(y[0], y[1], ref))
+        else:
+            failures += 1
+    t_loop_all = t_loop * N / len(picks)
+    out = {
+        "batch_s": t_batch,
+        "loop_subset_s": t_loop,
+        "loop_subset_n": float(len(picks)),
+        "loop_scaled_s": t_loop_all,
+        "speedup": t_loop_all / t_batch,
+        "batch_max_rel_err": err_batch,
+        "loop_max_rel_err": err_loop,
+        "loop_failures": float(failures),
+        "step_untreated": steps[0],
+        "step_treated": steps[1],
+    }
+    print(f"\n{label}: {N} trajectories over {T[-1]:g} days ({T.size} output times), seed {seed}")
+    print(
+        f"  batched simulate:  {1e3 * t_batch:8.1f} ms for all {N} "
+        f"(RK4 steps {steps[0]:.3g} d untreated, {steps[1]:.3g} d treated)"
+    )
+    print(
+        f"  solve_ivp loop:    {1e3 * t_loop:8.1f} ms for {len(picks)} (half treated), "
+        f"scaled to {N}: {t_loop_all:.1f} s"
+    )
+    print(f"  ratio:             {out['speedup']:8.0f}x faster")
+    print(
+        f"  max rel. error vs DOP853 rtol 1e-10 (on the {len(picks)}): batch {err_batch:.1e}, "
+        f"solve_ivp defaults {err_loop:.1e}" + (f" ({failures} runs failed)" if failures else "")
+    )
+    if err_loop > 1.0:
+        print("  (an error above 1: solve_ivp's default RK45 overshot into overflow on a stiff treated run)")
+    return out
+
+
+def main() -> dict[str, Any]:
+    return {
+        "near_fit": measure("Near the Lewis lung fit", draw_near_fit),
+        "full_ranges": measure("Full parameter ranges", draw_full_ranges),
+    }
+
+
+if __name__ == "__main__":
+    main()
