@@ -349,6 +349,8 @@ def test_a_click_on_the_phase_plane_starts_a_new_trajectory(explorer):
     explorer.click_phase_plane(10.0, 1e12)
     assert explorer.params["E0"] == immune.PARAMS["E0"].low
     assert explorer.params["T0"] == immune.PARAMS["T0"].high
+    explorer.click_phase_plane(math.nan, 1e6)  # a coordinate that did not arrive keeps its value
+    assert explorer.params["E0"] == immune.PARAMS["E0"].low and explorer.params["T0"] == 1e6
 
 
 def test_immunosuppression_shows_escape_in_both_figures(explorer):

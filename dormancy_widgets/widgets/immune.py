@@ -268,8 +268,8 @@ class ImmuneExplorer(Explorer):
         """
         lo_E, hi_E = immune.PARAMS["E0"].low, immune.PARAMS["E0"].high
         lo_T, hi_T = immune.PARAMS["T0"].low, immune.PARAMS["T0"].high
-        E = float(np.clip(E, lo_E, hi_E)) if math.isfinite(E) else float(self.controls["E0"].value)
-        T = float(np.clip(T, lo_T, hi_T)) if math.isfinite(T) else float(self.controls["T0"].value)
+        E = float(np.clip(E, lo_E, hi_E)) if math.isfinite(E) else self.params["E0"]
+        T = float(np.clip(T, lo_T, hi_T)) if math.isfinite(T) else self.params["T0"]
         self.set(E0=E, T0=T)
 
     def _on_start_marker(self, change: Mapping[str, Any]) -> None:
