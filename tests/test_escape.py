@@ -360,3 +360,16 @@ def test_explorer_cohort_toggle_and_size():
     assert "100,000 patients" in e.readout.value
     e.view_controls["cohort"].value = False
     assert _marks(e)["cohort"].size == 0
+
+
+def test_conservative_surgery_peaks_are_out_of_reach():
+    """Documented limitation: the peak-time ratio stays near 3 (29.9 / 9.97 doublings), so the
+    ~24 and ~60 months after conservative surgery (ratio 2.5; Demicheli et al. 2008) are not reached."""
+    td = np.array([40.0, 55.0, 70.0, 85.0, 100.0])[:, None, None]
+    k = np.array([0.0, 0.1, 0.25, 0.5])[None, :, None]
+    sg = np.array([0.2, 0.35, 0.6])[None, None, :]
+    first, second = escape.hazard_peaks(**{**P04, "Td": td, "k": k, "sigma": sg})
+    both = np.isfinite(second)
+    assert both.any()
+    target = escape.DEMICHELI_2008_PEAKS[1] / escape.DEMICHELI_2008_PEAKS[0]
+    assert np.min(second[both] / first[both]) > target + 0.2

@@ -63,7 +63,7 @@ module writes the peaks in.
 The ratio of the two peak times is pinned near 3 by the doublings (29.9 / 9.97): the later
 peaks after conservative surgery, about 24 and 60 months (Demicheli et al. 2008), have a
 ratio of 2.5, which no choice of ``Td``, ``sigma`` or ``k`` reaches (the same grid search
-over ``Td`` 40-100 days and ``k`` 0-0.5 per year ends at 20 and 61 months). In this model
+over ``Td`` 40-100 days and ``k`` 0-0.5 per year ends at 21 and 61 months). In this model
 that pattern needs lesions of another size, a question for students rather than a preset.
 
 **Where the model is too simple.** Real lesions do not come in two sizes; the spontaneous
