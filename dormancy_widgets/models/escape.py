@@ -11,7 +11,7 @@ be found; lesions that were single dormant cells need about thirty. This module 
 story into a cohort of patients whose relapse hazard can be computed exactly.
 
 **The model.** Each patient carries occult lesions of two kinds: avascular micrometastases
-(``N_a`` = 10⁶ cells, 1 mm³, held by blocked angiogenesis) and single dormant cells
+(``N_AVASCULAR`` = 10⁶ cells, 1 mm³, held by blocked angiogenesis) and single dormant cells
 (1 cell, held in G0). Their numbers are Poisson with means ``m_a`` and ``m_s``.
 
 * Surgery (``surgery = "on"``) wakes a fraction ``p_a`` of the micrometastases and ``p_s`` of
@@ -216,24 +216,26 @@ PARAMS: dict[str, Param] = {
         ),
         Param(
             "Td",
-            30.0,
+            31.5,
             5.0,
             200.0,
             unit="days",
             label="Td, doubling time",
             doc="median doubling time of an awake lesion",
             step=0.5,
-            source="30 days as in the growth lesson (teaching choice); fitted per preset",
+            source="fitted to the Demicheli et al. 2004 peak months (grid search, see the calibration); "
+            "close to the 30 days of the growth lesson",
         ),
         Param(
             "sigma",
-            0.25,
+            0.35,
             0.05,
             1.5,
             unit="",
             label="sigma, spread of Td",
             doc="log-normal spread of doubling times between lesions (dimensionless)",
-            source="log-normal spread of growth rates (Norton 1988) [unverified]; fitted per preset",
+            source="fitted to the Demicheli et al. 2004 peak months; a log-normal spread of growth rates "
+            "as reported by Norton 1988 [unverified]",
             step=0.01,
         ),
         Param(
