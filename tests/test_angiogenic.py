@@ -211,6 +211,7 @@ def test_batches_of_schedules_match_single_runs():
     kw["interval"] = np.array([[2.0], [3.0]])  # batch shape (2, 3)
     r = ang.simulate(t, **kw)
     assert r.V.shape == (2, 3, 81)
+    assert all(np.shape(v) == (2, 3) for v in r.summary().values())
     for i in range(2):
         for j in range(3):
             one = ang.simulate(

@@ -347,9 +347,10 @@ class AngiogenicResult(Result):
         rate = _end_rate(t, self.lnV)
         v_final = self.V[..., -1]
         dormant = (v_final < DETECTABLE) & (np.abs(rate) <= DORMANT_RATE)
+        shape = self.batch_shape
         return {
-            "V_star": _out(_steady(p["b"], p["lambda2"], p["d"])),
-            "V_star_infusion": _out(_steady_on_treatment(p)),
+            "V_star": _out(np.broadcast_to(_steady(p["b"], p["lambda2"], p["d"]), shape)),
+            "V_star_infusion": _out(np.broadcast_to(_steady_on_treatment(p), shape)),
             "V_final": _out(v_final),
             "K_final": _out(self.K[..., -1]),
             "V_max": _out(np.max(self.V, axis=-1)),
