@@ -295,6 +295,14 @@ def voila_app(served_root):
 
 
 # ---------------------------------------------------------------------- the browser
+def watch_errors(pg):
+    """Collect the page's uncaught JavaScript errors in ``pg.console_errors``."""
+    if not hasattr(pg, "console_errors"):
+        pg.console_errors = []
+        pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
+    return pg
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -309,9 +317,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     context.set_default_timeout(60_000)
-    pg = context.new_page()
-    pg.console_errors = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))  # type: ignore[attr-defined]
+    pg = watch_errors(context.new_page())
     yield pg
     context.close()
 
@@ -327,11 +333,11 @@ PATHS = ".bqplot svg g.curve path.line"
 
 _JS_PATHS = f"(root) => Array.from(root.querySelectorAll({PATHS!r})).map(p => p.getAttribute('d') || '')"
 _JS_TEXT = "(el) => el ? el.innerText.trim() : ''"
-_JS_CHANGED = f"""([root, paths, readout]) => {{
+_JS_ANY_CHANGE = f"""([root, paths, readout]) => {{
     const now = Array.from(root.querySelectorAll({PATHS!r})).map(p => p.getAttribute('d') || '');
     const r = root.querySelector('.dw-readout');
     const text = r ? r.innerText.trim() : '';
-    return JSON.stringify(now) !== JSON.stringify(paths) && text !== readout && text !== '';
+    return JSON.stringify(now) !== JSON.stringify(paths) || text !== readout;
 }}"""
 # time from the key press (keydown, capture phase) to the first change of a plotted path's `d`
 _JS_ARM_LATENCY = """(root) => {
@@ -359,6 +365,8 @@ _JS_ARM_LATENCY = """(root) => {
 class ExplorerUI:
     """The first explorer (``.dw-explorer``) on a page: its paths, readout, message, sliders."""
 
+    watch_errors = staticmethod(watch_errors)
+
     def __init__(self, page, timeout_ms: float = 90_000) -> None:
         self.page = page
         self.root = page.locator(".dw-explorer").first
@@ -374,14 +382,14 @@ class ExplorerUI:
     def state(self) -> tuple[list[str], str, str]:
         return self.paths(), self.readout(), self.message()
 
-    def settle(self, quiet_ms: int = 600, timeout_ms: int = 8_000) -> None:
+    def settle(self, quiet_ms: int = 500, timeout_ms: int = 8_000) -> None:
         """Wait until plot, readout and message stop changing (widgets sync after first render)."""
         waited, last, since = 0, self.state(), 0
         while since < quiet_ms and waited < timeout_ms:
-            self.page.wait_for_timeout(150)
-            waited += 150
+            self.page.wait_for_timeout(100)
+            waited += 100
             now = self.state()
-            since = since + 150 if now == last else 0
+            since = since + 100 if now == last else 0
             last = now
 
     def paths(self) -> list[str]:
@@ -400,9 +408,9 @@ class ExplorerUI:
     def sliders(self):
         return self.root.locator(".widget-slider .noUi-handle")
 
-    def wait_changed(self, paths: list[str], readout: str, timeout_ms: float) -> bool:
+    def wait_for(self, js: str, arg, timeout_ms: float) -> bool:
         try:
-            self.page.wait_for_function(_JS_CHANGED, arg=[self.handle, paths, readout], timeout=timeout_ms)
+            self.page.wait_for_function(js, arg=arg, timeout=timeout_ms)
         except Exception as exc:  # playwright's TimeoutError
             if "Timeout" in type(exc).__name__:
                 return False
@@ -412,8 +420,9 @@ class ExplorerUI:
     def move_a_slider(self, presses: int = 6) -> tuple[int, str]:
         """Move sliders with the keyboard until one changes both the plot and the readout.
 
-        Returns (slider index, key). Each slider is pushed right, then left; a slider that
-        changes nothing (e.g. a parameter switched off by another) is passed over.
+        Returns (slider index, key). Each slider is pushed right (then left if nothing
+        moved, e.g. at its maximum); a slider that changes only the plot (a view control)
+        or nothing (a parameter switched off by another) is passed over.
         """
         handles = self.sliders()
         for i in range(handles.count()):
@@ -424,8 +433,12 @@ class ExplorerUI:
                 paths, readout = self.paths(), self.readout()
                 for _ in range(presses if key == "ArrowRight" else 2 * presses):
                     h.press(key)
-                if self.wait_changed(paths, readout, timeout_ms=4_000):
+                if not self.wait_for(_JS_ANY_CHANGE, [self.handle, paths, readout], 3_000):
+                    continue  # nothing moved: try the other direction
+                self.settle(quiet_ms=300)
+                if self.paths() != paths and self.readout() != readout:
                     return i, key
+                break  # only the plot (or only the text) changed: next slider
         raise AssertionError("no slider changed both the plotted path and the readout")
 
     def latency(self, slider: int, key: str, repeats: int = 10, settle_ms: int = 150) -> list[float]:

@@ -46,42 +46,49 @@ def bad_query(lesson) -> dict[str, str]:
     return {p.name: f"{value:g}", "bogus": "1"}
 
 
-def render(page, url: str, explorer_ui):
-    page.goto(url)
-    return explorer_ui(page)
+def render_all(page, urls: list[str], explorer_ui) -> list:
+    """Open the URLs in tabs at once (Voila runs a kernel for each) and wait for every explorer."""
+    pages = [page] + [explorer_ui.watch_errors(page.context.new_page()) for _ in urls[1:]]
+    for pg, url in zip(pages, urls):
+        pg.goto(url, wait_until="commit")
+    return [explorer_ui(pg) for pg in pages]
 
 
 def test_app_deep_links(page, voila_app, linked_lesson, explorer_ui, artifacts):
     lesson = linked_lesson
     base = f"{voila_app}voila/render/{lesson.name}"
+    good, bad = good_query(lesson), bad_query(lesson)
+    default, linked, broken = render_all(
+        page, [base, f"{base}?{urlencode(good)}", f"{base}?{urlencode(bad)}"], explorer_ui
+    )
 
-    ui = render(page, base, explorer_ui)
-    paths, readout = ui.paths(), ui.readout()
-    assert readout and not ui.message(), ui.message()
+    paths, readout = default.paths(), default.readout()
+    assert readout and not default.message(), default.message()
     if lesson.preset:  # rendering must not nudge the preset's values (e.g. onto a slider's grid)
-        assert "Modified" not in ui.citation(), f"{lesson.preset} changed on rendering: {ui.citation()}"
-    ui.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}.png"))
+        assert "Modified" not in default.citation(), (
+            f"{lesson.preset} changed on rendering: {default.citation()}"
+        )
+    default.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}.png"))
 
-    good = good_query(lesson)
-    ui = render(page, f"{base}?{urlencode(good)}", explorer_ui)
-    assert not ui.message(), f"a good link ({good}) showed: {ui.message()}"
-    citation = ui.citation()
+    link = f"?{urlencode(good)}"
+    assert not linked.message(), f"a good link ({link}) showed: {linked.message()}"
+    citation = linked.citation()
     assert good["preset"] in citation and "Modified" not in citation, citation
-    assert ui.readout() != readout, f"?{urlencode(good)} did not change the readout"
-    assert ui.paths() != paths, f"?{urlencode(good)} did not change the plot"
+    assert linked.readout() != readout, f"{link} did not change the readout"
+    assert linked.paths() != paths, f"{link} did not change the plot"
 
-    bad = bad_query(lesson)
-    ui = render(page, f"{base}?{urlencode(bad)}", explorer_ui)
-    message = ui.message()
-    assert "could not all be used" in message, f"?{urlencode(bad)} gave no readable message: {message!r}"
+    link = f"?{urlencode(bad)}"
+    message = broken.message()
+    assert "could not all be used" in message, f"{link} gave no readable message: {message!r}"
     for name in bad:
         assert name in message, f"the message does not name {name!r}: {message!r}"
-    assert "Traceback" not in page.content()
+    assert "Traceback" not in broken.page.content()
     # the explorer still renders, on the lesson's own settings
-    assert ui.readout() == readout
-    assert ui.paths() == paths
-    ui.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}-bad-link.png"))
-    assert not page.console_errors, page.console_errors
+    assert broken.readout() == readout
+    assert broken.paths() == paths
+    broken.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}-bad-link.png"))
+    for ui in (default, linked, broken):
+        assert not ui.page.console_errors, ui.page.console_errors
 
 
 def test_binder_style_voila_link(page, lab, lesson_list, explorer_ui):
@@ -92,9 +99,8 @@ def test_binder_style_voila_link(page, lab, lesson_list, explorer_ui):
     lesson = lessons[0]
     good = good_query(lesson)
     base = f"{lab}voila/render/lessons/{lesson.name}"
-    ui = render(page, base, explorer_ui)
-    readout = ui.readout()
-    ui = render(page, f"{base}?{urlencode(good)}", explorer_ui)
+    default, ui = render_all(page, [base, f"{base}?{urlencode(good)}"], explorer_ui)
+    readout = default.readout()
     assert not ui.message(), ui.message()
     link = f"?{urlencode(good)}"
     assert ui.readout() != readout, f"{link} did not reach the kernel through the server extension"
