@@ -216,8 +216,13 @@ class EscapeExplorer(Explorer):
             share = s["averted_share_early"]
             where = ""
             if math.isfinite(share):
-                lead = "mostly in the early peak (" if share >= 0.5 else "mostly after the early peak (only "
-                where = f", {lead}{share:.0%} of the relapses it prevents fall in the first 18 months)"
+                if share >= 0.6:
+                    lead = "mostly in the early peak ("
+                elif share <= 0.4:
+                    lead = "mostly after the early peak (only "
+                else:
+                    lead = "in the early peak and later alike ("
+                where = f", {lead}{share:.0%} of the relapses it prevents were due in the first 18 months)"
             text += (
                 f" Adjuvant therapy from month {a:.0f} to {b:.0f} cut 5-year relapse from "
                 f"{_pct(s['relapse_5y_untreated'])} to {_pct(s['relapse_5y'])}{where}."
