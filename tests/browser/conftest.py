@@ -1,7 +1,8 @@
 """Real-browser fixtures: headless Chromium (Playwright) against real JupyterLab and Voila servers.
 
 Every test in this folder is marked ``browser`` and skipped, with the reason, when Python
-Playwright or a Chromium binary is missing. Playwright drives the system Chromium
+Playwright or a Chromium binary is missing (or fails, when ``DW_REQUIRE_BROWSER=1``, so
+that CI cannot pass by skipping them). Playwright drives the system Chromium
 (``/usr/bin/chromium`` or ``$DW_CHROMIUM``); it never downloads a browser.
 
 Servers listen on 127.0.0.1 on a free port and are stopped afterwards: one JupyterLab per
@@ -71,12 +72,19 @@ def skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    reason = skip_reason()
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-            if reason:
-                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _browser_available():
+    """Skip with the reason when something is missing; fail instead under ``DW_REQUIRE_BROWSER=1`` (CI)."""
+    reason = skip_reason()
+    if reason:
+        if os.environ.get("DW_REQUIRE_BROWSER", "") not in {"", "0"}:
+            pytest.fail(f"DW_REQUIRE_BROWSER is set but {reason}", pytrace=False)
+        pytest.skip(reason)
 
 
 # ---------------------------------------------------------------------- the lessons
