@@ -224,7 +224,7 @@ class AngiogenicExplorer(Explorer):
         days = int(self.view_controls["days"].value)
         self.t = np.linspace(0.0, float(days), 4 * days + 1)
         both = {**params, "drug": np.array([params["drug"], "none"])}
-        r = angiogenic.simulate(self.t, h=angiogenic.step(view=True, **both), **both)
+        r = angiogenic.simulate(self.t, view=True, **both)
         self.untreated = _member(r, 1, {**params, "drug": "none"})
         return _member(r, 0, params)
 
