@@ -285,8 +285,9 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-#: vessel support equal to the tumour: a tumour that starts at its own carrying capacity
+#: no drug (the schedule values are the sliders' defaults and have no effect)
 _UNTREATED = {"drug": "none", "dose": 20.0, "start": 0.0, "interval": 1.0, "n_doses": 200.0}
+#: the published fit (Hahnfeldt et al. 1999), as in PARAMS
 _LEWIS_LUNG = {"lambda1": 0.192, "lambda2": 0.0, "b": 5.85, "d": 0.00873, "V0": 180.0, "K0": 625.0}
 
 PRESETS: dict[str, Preset] = {
