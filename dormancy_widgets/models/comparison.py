@@ -146,7 +146,7 @@ def _angiogenic(days: np.ndarray, survival: float) -> np.ndarray:
     p = dict(angiogenic.PRESETS["holmgren1995_dormancy"].values)
     p.update(interval=_ANGIO_INTERVAL, dose=_ANGIO_INTERVAL * p["dose"], n_doses=200.0)
     # burn-in: let the held lesion settle under the every-other-day schedule, then start there
-    burn = angiogenic.simulate([0.0, _ANGIO_BURN_IN], h=angiogenic.step(view=True, **p), **p)
+    burn = angiogenic.simulate([0.0, _ANGIO_BURN_IN], view=True, **p)
     v_d, k_d = float(burn.V[-1]), float(burn.K[-1])
     n_left = 200.0 - _ANGIO_BURN_IN / _ANGIO_INTERVAL
     #                     none   chemo           anti-ang         immuno  surgery
@@ -154,9 +154,9 @@ def _angiogenic(days: np.ndarray, survival: float) -> np.ndarray:
     dose = np.array([1.0, 1.0, 2.0, 1.0, 1.0]) * p["dose"]
     n_doses = np.array([n_left, n_left, n_left, n_left, 0.0])
     p.update(V0=v0, K0=k_d, dose=dose, n_doses=n_doses)
-    # the explorer's coarser RK4 step: a year of daily doses at the accurate step (0.01 day)
-    # takes seconds, and a fold change read to two digits does not need it
-    return angiogenic.simulate(days, h=angiogenic.step(view=True, **p), **p).V
+    # the explorer's coarser RK4 steps (view=True): a year of daily doses at the accurate step
+    # (0.01 day) takes seconds, and a fold change read to two digits does not need it
+    return angiogenic.simulate(days, view=True, **p).V
 
 
 def _immune(days: np.ndarray, survival: float) -> np.ndarray:
