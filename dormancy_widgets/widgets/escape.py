@@ -76,7 +76,7 @@ class EscapeExplorer(Explorer):
         )
         self._ys_h = ys
         self.windows = [_band(xs, ys, palette.ORANGE) for _ in escape.DEMICHELI_WINDOWS]
-        self.therapy_band = _band(xs, ys, palette.SKY_BLUE, 0.25)
+        self.therapy_band = _band(xs, ys, palette.SKY_BLUE, 0.2)
         self.window_label = bq.Label(
             x=[0.0],
             y=[0.0],
@@ -182,12 +182,12 @@ class EscapeExplorer(Explorer):
         with self.therapy_band.hold_sync():
             if treated and a < _MONTHS_SHOWN:
                 self.therapy_band.x = np.array([a, a, b, b])
-                self.therapy_band.y = np.array([0.0, 0.5 * top, 0.5 * top, 0.0])
+                self.therapy_band.y = np.array([0.0, top, top, 0.0])
             else:
                 self.therapy_band.x, self.therapy_band.y = empty, empty
         with self.therapy_label.hold_sync():
             self.therapy_label.x = [a]
-            self.therapy_label.y = [0.53 * top]
+            self.therapy_label.y = [0.94 * top]
             self.therapy_label.text = ["therapy"] if treated and a < _MONTHS_SHOWN else [""]
         with self.five_years.hold_sync():
             self.five_years.x = np.array([60.0, 60.0])
