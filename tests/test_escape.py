@@ -374,3 +374,19 @@ def test_conservative_surgery_peaks_are_out_of_reach():
     assert both.any()
     target = escape.DEMICHELI_2008_PEAKS[1] / escape.DEMICHELI_2008_PEAKS[0]
     assert np.min(second[both] / first[both]) > target + 0.2
+
+
+def test_numbers_quoted_in_the_teacher_notes():
+    """docs/teachers/07_escape_and_therapy.md quotes these; keep them true (rounded as quoted)."""
+
+    def summary(preset, **over):
+        return escape.simulate([0.0], seed=0, **{**escape.PRESETS[preset].values, **over}).summary()
+
+    assert round(100 * summary("demicheli2004")["relapse_5y"]) == 30
+    off = summary("no_surgical_waking")
+    assert round(100 * off["relapse_5y"]) == 15 and round(off["peak1_months"]) == 52
+    spec = summary("adjuvant_cycle_specific")
+    assert round(100 * spec["relapse_5y"]) == 22 and 0.4 < spec["averted_share_early"] < 0.6
+    assert round(100 * summary("adjuvant_non_specific")["relapse_5y"]) == 19
+    late = summary("adjuvant_cycle_specific", therapy_start=365.0)
+    assert round(100 * late["relapse_5y"]) == 23 and 0.1 < late["averted_share_early"] < 0.15
