@@ -24,7 +24,8 @@ The interventions, and how each model meets them:
   of a *growing* lesion's cells that survive it, computed with the cell-cycle model
   (dormant angiogenic lesions proliferate like growing ones, Holmgren 1995; the immune model's
   tumour cells divide at rate a). Effector cells are assumed spared.
-* **anti-angiogenic therapy**: in the angiogenic model, the angiostatin dose is doubled. The
+* **anti-angiogenic therapy**: in the angiogenic model, more angiostatin (twice the dose, or
+  the highest dose the model allows if that is less). The
   other two models have no blood supply; a lesion of arrested cells or a lesion the size of
   the immune model's dormant state is assumed not to depend on new vessels (no effect).
 * **immunosuppression**: the immune model's own knob (recruitment cut by 60% from day 0, the
@@ -151,12 +152,18 @@ def _angiogenic(days: np.ndarray, survival: float) -> np.ndarray:
     n_left = 200.0 - _ANGIO_BURN_IN / _ANGIO_INTERVAL
     #                     none   chemo           anti-ang         immuno  surgery
     v0 = np.array([v_d, max(survival * v_d, angiogenic.PARAMS["V0"].low), v_d, v_d, v_d])
-    dose = np.array([1.0, 1.0, 2.0, 1.0, 1.0]) * p["dose"]
+    dose = np.array([1.0, 1.0, 1.0, 1.0, 1.0]) * p["dose"]
+    dose[2] = _anti_angiogenic_dose(p["dose"])
     n_doses = np.array([n_left, n_left, n_left, n_left, 0.0])
     p.update(V0=v0, K0=k_d, dose=dose, n_doses=n_doses)
     # the explorer's coarser RK4 steps (view=True): a year of daily doses at the accurate step
     # (0.01 day) takes seconds, and a fold change read to two digits does not need it
     return angiogenic.simulate(days, view=True, **p).V
+
+
+def _anti_angiogenic_dose(dose: float) -> float:
+    """Anti-angiogenic therapy on top of the held state: twice the dose, or the model's maximum."""
+    return min(2.0 * dose, angiogenic.PARAMS["dose"].high)
 
 
 def _immune(days: np.ndarray, survival: float) -> np.ndarray:
@@ -170,6 +177,15 @@ def _immune(days: np.ndarray, survival: float) -> np.ndarray:
     supp = np.array([0.0, 0.0, 0.0, IMMUNE_CUT, 0.0])
     p.update(E0=e_d, T0=t0, supp=supp, t_supp=0.0)
     return immune.simulate(days, **p).T
+
+
+def _angio_note() -> str:
+    p = angiogenic.PRESETS["holmgren1995_dormancy"].values
+    held = _ANGIO_INTERVAL * p["dose"]
+    more = _anti_angiogenic_dose(held)
+    return f"more angiostatin: {more:g} instead of {held:g} mg/kg every other day" + (
+        " (the model's highest dose)" if more < 2.0 * held else " (twice the dose)"
+    )
 
 
 def compare(follow_up: float = FOLLOW_UP_DAYS) -> Comparison:
@@ -191,7 +207,7 @@ def compare(follow_up: float = FOLLOW_UP_DAYS) -> Comparison:
         ("cell-cycle arrest", "surgery"): "assumed to tip p38/ERK to growth (s from +1 to -1): the "
         "surgery-triggered escape hypothesis (Retsky 2010), not part of the cell-cycle model",
         ("angiogenic balance", "chemotherapy"): "no cell-kill term: " + cut,
-        ("angiogenic balance", "anti-angiogenic"): "angiostatin dose doubled",
+        ("angiogenic balance", "anti-angiogenic"): _angio_note(),
         ("angiogenic balance", "immunosuppression"): _NO_TERM,
         ("angiogenic balance", "surgery"): "the primary's angiostatin stops (O'Reilly 1994)",
         ("immune equilibrium", "chemotherapy"): "no drug term: " + cut + "; effector cells assumed spared",
