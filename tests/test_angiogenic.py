@@ -169,15 +169,17 @@ def test_dormancy_preset_holds_the_tumour_small():
     assert math.isclose(ang.steady_state_infusion(**values), 180.0, rel_tol=0.05)
 
 
-def test_infusion_steady_state_solves_the_equations_and_injections_hold_less_well():
+def test_infusion_steady_state_solves_the_equations_and_the_schedule_heads_there():
     values = {**ang.PRESETS["holmgren1995_dormancy"].values}
     v = ang.steady_state_infusion(**values)
     g_mean = values["dose"] / (0.38 * values["interval"])
     dK = 5.85 * v - 0.00873 * v * v ** (2 / 3) - 0.15 * v * g_mean  # V = K = v, g = its mean
     assert abs(dK) < 1e-9 * 5.85 * v
-    # daily injections started on that state drift up to an orbit 20-60% higher (Jensen)
-    r = ang.simulate(np.linspace(0.0, 60.0, 241), view=True, **{**values, "V0": v, "K0": v})
-    assert 1.2 * v < r.V[-1] < 1.6 * v
+    # daily injections kept up for 200 days: the tumour overshoots while the drug builds up,
+    # then settles slowly towards the balance of the mean drug level (not yet there: the
+    # slow mode of this balance decays over months)
+    r = ang.simulate(np.linspace(0.0, 199.0, 200), view=True, **{**values, "V0": v, "K0": 200.0})
+    assert r.V.max() > 1.3 * v and 1.0 * v < r.V[-1] < 1.25 * v
 
 
 def test_removing_suppression_ends_dormancy():
@@ -226,9 +228,13 @@ def test_far_corners_of_the_ranges_stay_finite_and_positive():
     drugs = np.array(["none", "TNP-470", "endostatin", "angiostatin"])[:, None]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = ang.simulate(np.linspace(0.0, 20.0, 81), drug=drugs, dose=60.0, **kw)
+        r = ang.simulate(np.linspace(0.0, 20.0, 81), drug=drugs, dose=ang.PARAMS["dose"].high, **kw)
         r.summary()
     assert r.V.shape == (4, 64, 81)
+    # the smallest step keeps every corner inside RK4's stability limit, h * rate < 2.78
+    p = ang.validate(ang.PARAMS, {**kw, "drug": drugs, "dose": ang.PARAMS["dose"].high})
+    flat = {k: np.broadcast_to(v, (4, 64)).ravel() for k, v in p.items()}
+    assert ang._fastest_rate(flat, ang._Schedule(flat)).max() * ang.MIN_STEP < 2.0
     assert np.all(np.isfinite(r.V)) and np.all(r.V >= 0) and np.all(np.isfinite(r.K)) and np.all(r.K >= 0)
 
 
