@@ -149,6 +149,7 @@ def _angiogenic(days: np.ndarray, survival: float) -> np.ndarray:
     # burn-in: let the held lesion settle under the every-other-day schedule, then start there
     burn = angiogenic.simulate([0.0, _ANGIO_BURN_IN], view=True, **p)
     v_d, k_d = float(burn.V[-1]), float(burn.K[-1])
+    k_d = min(max(k_d, angiogenic.PARAMS["K0"].low), angiogenic.PARAMS["K0"].high)
     n_left = 200.0 - _ANGIO_BURN_IN / _ANGIO_INTERVAL
     #                     none   chemo           anti-ang         immuno  surgery
     v0 = np.array([v_d, max(survival * v_d, angiogenic.PARAMS["V0"].low), v_d, v_d, v_d])
