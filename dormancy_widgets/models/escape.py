@@ -635,7 +635,14 @@ def sample_relapse_times(
     p: dict[str, Any], n_max: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Relapse day of each simulated patient (inf: never), shape batch + (n_max,), and a mask
-    of the patients that exist (batch members may ask for different cohort sizes)."""
+    of the patients that exist (batch members may ask for different cohort sizes).
+
+    ``p`` is a validated parameter dict (``params.validate(PARAMS, ...)``). Every lesion of every
+    patient of every batch member lives in one flat array: Poisson counts per patient, then per
+    lesion a surgical-waking draw, an exponential waking time, a log-normal growth time and a
+    survival draw against the therapy exposure; a patient's relapse is her earliest surviving
+    detection time (``np.minimum.at``). Memory grows with batch size × n_patients.
+    """
     c = _batch(p)
     shape = c["k"].shape
     nb = int(np.prod(shape, dtype=int))
