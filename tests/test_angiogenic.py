@@ -234,7 +234,7 @@ def test_far_corners_of_the_ranges_stay_finite_and_positive():
     # the smallest step keeps every corner inside RK4's stability limit, h * rate < 2.78
     p = ang.validate(ang.PARAMS, {**kw, "drug": drugs, "dose": ang.PARAMS["dose"].high})
     flat = {k: np.broadcast_to(v, (4, 64)).ravel() for k, v in p.items()}
-    assert ang._fastest_rate(flat, ang._Schedule(flat)).max() * ang.MIN_STEP < 2.0
+    assert ang._fastest_rate(flat, ang._Schedule(flat)).max() * ang.MIN_STEP <= 2.0
     assert np.all(np.isfinite(r.V)) and np.all(r.V >= 0) and np.all(np.isfinite(r.K)) and np.all(r.K >= 0)
 
 

@@ -126,7 +126,7 @@ DRUG_STEP = 0.01
 #: than their vessels get smaller steps (RK4 itself is stable up to h * r = 2.78)
 ACCURACY = 0.32
 #: no step is smaller than this: the fastest rate anywhere in the parameter ranges is below
-#: 175 /day (lambda1 = 1, b = 12, V0/K0 = 10, 40 mg/kg TNP-470), so h * r stays below 1.75,
+#: 200 /day (lambda1 = 1, b = 12, V0/K0 = 10, 60 mg/kg TNP-470), so h * r stays below 2,
 #: inside RK4's stability limit (2.78); only such far corners lose accuracy
 MIN_STEP = 0.01
 #: the explorer's steps (untreated, under a drug) and stability margin: relative errors
@@ -248,7 +248,7 @@ PARAMS: dict[str, Param] = {
             "dose",
             20.0,
             0.0,
-            40.0,
+            60.0,
             unit="mg/kg",
             label="dose, per injection",
             doc="amount of drug given at each injection (raises the serum level g by this much)",
