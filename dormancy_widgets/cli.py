@@ -16,6 +16,9 @@
 ``dormancy-widgets list``
     Print where the lessons are and their names.
 
+Options after ``--`` are passed to JupyterLab or Voila unchanged, e.g.
+``dormancy-widgets lessons -- --allow-root`` in a container that runs as root.
+
 The lessons are looked up in a source checkout first (``lessons/`` beside the package),
 then among the files installed with the package (``dormancy_widgets/lessons``); ``--lessons``
 or the ``DORMANCY_LESSONS`` environment variable points anywhere else.
@@ -185,13 +188,17 @@ def voila_argv(lessons: Path, port: int, *, ip: str = "127.0.0.1", open_browser:
     return argv
 
 
-def lab_argv(folder: Path, port: int | None = None, *, open_browser: bool = True) -> list[str]:
-    """JupyterLab's arguments to open ``folder``."""
+def lab_argv(
+    folder: Path, port: int | None = None, *, open_browser: bool = True, start: str | None = None
+) -> list[str]:
+    """JupyterLab's arguments to serve ``folder``, opening the lesson ``start`` if given."""
     argv = [f"--ServerApp.root_dir={folder}"]
     if port is not None:
         argv.append(f"--port={port}")
     if not open_browser:
         argv.append("--no-browser")
+    if start is not None:
+        argv.append(str(folder / start))
     return argv
 
 
@@ -228,6 +235,11 @@ def _port(text: str) -> int:
     return port
 
 
+def _root_hint(extra: list[str]) -> None:
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        print("Running as root: JupyterLab refuses unless told; add `-- --allow-root` to the command.")
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     src = find_lessons(args.lessons)
     print(f"Lessons in {src}:")
@@ -262,7 +274,9 @@ def _cmd_lessons(args: argparse.Namespace) -> int:
     start = next((n for n in lesson_names(dest) if n.startswith("00_")), None)
     if start:
         print(f"Opening JupyterLab; start with {start}.")
-    return _launch_lab(lab_argv(dest, args.port, open_browser=not args.no_browser))
+    _root_hint(args.extra)
+    argv = lab_argv(dest, args.port, open_browser=not args.no_browser, start=start)
+    return _launch_lab(argv[:-1] + args.extra + argv[-1:] if start else argv + args.extra)
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
@@ -276,7 +290,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
         print(f"  http://{host}:{port}/voila/render/{quote(name)}")
     print("Stop with Ctrl+C.")
     sys.stdout.flush()
-    return _launch_voila(voila_argv(src, port, ip=args.ip, open_browser=not args.no_browser))
+    return _launch_voila(voila_argv(src, port, ip=args.ip, open_browser=not args.no_browser) + args.extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,7 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # everything after `--` goes to JupyterLab or Voila unchanged (e.g. -- --allow-root)
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    args.extra = extra
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

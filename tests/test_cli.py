@@ -210,7 +210,18 @@ def test_default_folder_and_launch(src, tmp_path, monkeypatch, no_tty, no_server
     argv = no_servers["lab"]
     assert f"--ServerApp.root_dir={dest}" in argv
     assert "--port=9999" in argv and "--no-browser" in argv
+    assert argv[-1] == str(dest / "00_start_here.ipynb")  # the start page opens first
     assert "start with 00_start_here.ipynb" in capsys.readouterr().out
+
+
+def test_options_after_double_dash_go_to_the_server(src, tmp_path, no_tty, no_servers):
+    dest = tmp_path / "s"
+    argv = ["lessons", str(dest), "--lessons", str(src), "--", "--allow-root", "--ServerApp.ip=0.0.0.0"]
+    assert cli.main(argv) == 0
+    lab = no_servers["lab"]
+    assert lab[-3:] == ["--allow-root", "--ServerApp.ip=0.0.0.0", str(dest / "00_start_here.ipynb")]
+    assert cli.main(["app", "--lessons", str(src), "--", "--theme=dark"]) == 0
+    assert no_servers["voila"][-1] == "--theme=dark"
 
 
 def test_no_launch_starts_nothing(src, tmp_path, no_tty, no_servers):
