@@ -6,14 +6,15 @@ every control moves the model, marks stay finite, presets and buttons work twice
 
 from __future__ import annotations
 
+import html
 import warnings
 
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
-from conftest import params_strategy
 from hypothesis import HealthCheck, given, settings
+from strategies import params_strategy
 
 import dormancy_widgets
 from dormancy_widgets.widgets import EXPLORERS
@@ -108,7 +109,7 @@ def test_presets_change_the_plot_and_the_readout(explorer):
         explorer.preset(name)
         assert explorer.error is None, (name, explorer.error)
         assert explorer.preset_picker.value == name
-        assert preset.citation[:20] in explorer.citation.value.replace("&amp;", "&")
+        assert preset.citation[:20] in html.unescape(explorer.citation.value)
         for key, v in preset.values.items():
             got = explorer.params[key]
             assert got == v if isinstance(v, str) else np.isclose(got, v, rtol=1e-6), (name, key)

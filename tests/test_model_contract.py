@@ -10,9 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_finite_nonnegative, params_strategy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import assert_finite_nonnegative, params_strategy
 
 from dormancy_widgets.models import MECHANISMS, mechanism
 from dormancy_widgets.models.base import Result
