@@ -161,6 +161,7 @@ PARAMS: dict[str, Param] = {
             unit="days",
             label="t_pause, plateau starts",
             doc="day on which a dormant plateau begins",
+            step=5.0,
             source="Speer et al. 1984 (growth plateaus); timing is a teaching choice",
         ),
         Param(
@@ -171,6 +172,7 @@ PARAMS: dict[str, Param] = {
             unit="days",
             label="pause, plateau length",
             doc="how long growth stands still (0: no plateau)",
+            step=5.0,
             source="Speer et al. 1984 (growth plateaus); length is a teaching choice",
         ),
     )

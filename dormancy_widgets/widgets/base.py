@@ -47,12 +47,28 @@ _CSS = f"""
 """
 
 
+#: slider positions across a parameter's range when its ``Param`` sets no step: fine enough
+#: that a browser's snapping of a value to the grid shows it within 0.1% of the range
+#: (the model itself always runs the exact value, see ``Explorer._is_echo``)
+SLIDER_POSITIONS = 1000
+
+
+def _nice_step(span: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten that cuts ``span`` in at least 1000 steps."""
+    raw = span / SLIDER_POSITIONS
+    exp = math.floor(math.log10(raw))
+    for m in (5, 2, 1):
+        if m * 10**exp <= raw:
+            return m * 10**exp
+    return 10**exp
+
+
 def _slider_step(p: Param) -> float:
     if p.step is not None:
         return p.step
     if p.log:
-        return (math.log10(p.high) - math.log10(p.low)) / 400
-    return (p.high - p.low) / 400
+        return (math.log10(p.high) - math.log10(p.low)) / SLIDER_POSITIONS
+    return _nice_step(p.high - p.low)
 
 
 def control_label(p: Param) -> str:
