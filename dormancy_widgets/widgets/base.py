@@ -33,7 +33,7 @@ from ..models.base import Result
 from ..models.params import Param, validate
 from . import palette
 
-__all__ = ["Explorer", "line", "make_control", "make_figure"]
+__all__ = ["Explorer", "line", "make_control", "make_figure", "scale_toggle", "view_slider"]
 
 _CSS = f"""
 <style>
@@ -82,8 +82,8 @@ def make_control(p: Param, *, continuous: bool = True) -> widgets.ValueWidget:
     common: dict[str, Any] = {
         "description": control_label(p),
         "tooltip": f"{p.doc} (source: {p.source})" if p.source else p.doc,
-        "style": {"description_width": "260px"},
-        "layout": widgets.Layout(width="560px"),
+        "style": {"description_width": "310px"},
+        "layout": widgets.Layout(width="610px"),
     }
     if p.categorical:
         return widgets.Dropdown(options=list(p.choices), value=p.default, **common)
@@ -112,6 +112,44 @@ def make_control(p: Param, *, continuous: bool = True) -> widgets.ValueWidget:
             **common,
         )
     return w
+
+
+def view_slider(
+    description: str,
+    value: float,
+    low: float,
+    high: float,
+    step: float,
+    tooltip: str,
+    *,
+    continuous: bool = False,
+) -> widgets.ValueWidget:
+    """A display control (time span and the like) styled like the parameter sliders.
+
+    Whole-number ranges give an ``IntSlider``. It reports on release by default: changing
+    the time span reruns the model, and a dragged span slider should not queue runs.
+    """
+    common: dict[str, Any] = {
+        "description": description,
+        "tooltip": tooltip,
+        "continuous_update": continuous,
+        "style": {"description_width": "310px"},
+        "layout": widgets.Layout(width="610px"),
+    }
+    if all(float(v).is_integer() for v in (value, low, high, step)):
+        return widgets.IntSlider(value=int(value), min=int(low), max=int(high), step=int(step), **common)
+    return widgets.FloatSlider(value=value, min=low, max=high, step=step, readout_format=".3g", **common)
+
+
+def scale_toggle(description: str, labels: tuple[str, str], tooltip: str) -> widgets.ToggleButtons:
+    """Log/linear switch for an axis: values ``"log"`` and ``"linear"``, log first."""
+    return widgets.ToggleButtons(
+        options=[(labels[0], "log"), (labels[1], "linear")],
+        value="log",
+        description=description,
+        tooltip=tooltip,
+        style={"description_width": "auto", "button_width": "120px"},
+    )
 
 
 def make_figure(

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..models import cascade
 from . import palette
-from .base import Explorer, line, make_figure
+from .base import Explorer, line, make_figure, view_slider
 
 __all__ = ["CascadeExplorer", "funnel_values", "percent"]
 
@@ -88,16 +88,13 @@ class CascadeExplorer(Explorer):
     slow_params = frozenset({"n_cells"})
 
     def build(self) -> list[bq.Figure]:
-        self.view_controls["days"] = widgets.IntSlider(
-            value=13,
-            min=4,
-            max=120,
-            step=1,
-            description="days followed (days)",
-            tooltip="How long the cells are followed after injection (Luzzi et al. 1998: 13 days)",
-            continuous_update=False,
-            style={"description_width": "260px"},
-            layout=widgets.Layout(width="560px"),
+        self.view_controls["days"] = view_slider(
+            "days followed (days)",
+            13,
+            4,
+            120,
+            1,
+            "How long the cells are followed after injection (Luzzi et al. 1998: 13 days)",
         )
         self.run_again = widgets.Button(
             description="Run again",

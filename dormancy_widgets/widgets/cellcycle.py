@@ -12,7 +12,7 @@ import numpy as np
 from ..models import cellcycle
 from ..models.params import validate
 from . import palette
-from .base import Explorer, line, make_figure
+from .base import Explorer, line, make_figure, scale_toggle, view_slider
 
 __all__ = ["CellularDormancyExplorer", "cells", "percent", "switch_curves"]
 
@@ -87,23 +87,13 @@ class CellularDormancyExplorer(Explorer):
     slug = "cellular_dormancy"
 
     def build(self) -> list[bq.Figure]:
-        common = {"style": {"description_width": "160px"}, "layout": widgets.Layout(width="420px")}
-        self.view_controls["days"] = widgets.FloatSlider(
-            value=150.0,
-            min=30.0,
-            max=365.0,
-            step=5.0,
-            description="days shown (days)",
-            tooltip="Length of the time axis",
-            continuous_update=False,
-            **common,
+        self.view_controls["days"] = view_slider(
+            "days shown (days)", 150, 30, 365, 5, "Length of the time axis"
         )
-        self.view_controls["axis"] = widgets.ToggleButtons(
-            options=[("log cells", "log"), ("linear cells", "linear")],
-            value="log",
-            description="cell axis",
-            tooltip="Log axis: see growth over many orders of magnitude; linear: see the stack in proportion",
-            style={"description_width": "80px", "button_width": "110px"},
+        self.view_controls["axis"] = scale_toggle(
+            "cell axis",
+            ("log cells", "linear cells"),
+            "Log axis: see growth over many orders of magnitude; linear: see the stack in proportion",
         )
 
         # --- figure 1: stacked cells
@@ -178,7 +168,7 @@ class CellularDormancyExplorer(Explorer):
             self.window_label,
             self.block_label,
         ]
-        fig.legend_location = "top-left"
+        fig.legend_location = "bottom-right"
 
         # --- figure 2: fractions
         fig2, xs2, ys2 = make_figure(
@@ -203,9 +193,9 @@ class CellularDormancyExplorer(Explorer):
             colors=[palette.BLACK],
             default_size=13,
         )
-        self.ki67 = line(xs2, ys2, color=palette.BLUE, width=4, label="proliferating (Ki-67) % of living")
+        self.ki67 = line(xs2, ys2, color=palette.BLUE, width=4, label="Ki-67+ (cycling) %")
         self.apoptotic = line(
-            xs2, ys2, color=palette.REDDISH_PURPLE, dash="dashed", width=3, label="dead (apoptotic) % of all"
+            xs2, ys2, color=palette.REDDISH_PURPLE, dash="dashed", width=3, label="apoptotic %"
         )
         self.ghost_ki67 = line(
             xs2, ys2, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
@@ -217,7 +207,7 @@ class CellularDormancyExplorer(Explorer):
             self.ki67,
             self.apoptotic,
         ]
-        fig2.legend_location = "right"
+        fig2.legend_location = "bottom-right"
 
         # --- figure 3: the switch
         fig3, xs3, ys3 = make_figure(
@@ -241,7 +231,7 @@ class CellularDormancyExplorer(Explorer):
         )
         self.s_line = line(xs3, ys3, color=palette.BLACK, dash="dotted", width=2)
         fig3.marks = [self.r0_curve, self.ri_curve, self.s_line, self.s_marker]
-        fig3.legend_location = "top"
+        fig3.legend_location = "top-left"
         return [fig, fig2, fig3]
 
     def extra_layout(self) -> list[widgets.Widget]:

@@ -6,12 +6,11 @@ import math
 from typing import Any
 
 import bqplot as bq
-import ipywidgets as widgets
 import numpy as np
 
 from ..models import growth
 from . import palette
-from .base import Explorer, line, make_figure
+from .base import Explorer, line, make_figure, view_slider
 
 __all__ = ["GrowthExplorer"]
 
@@ -46,15 +45,8 @@ class GrowthExplorer(Explorer):
     slug = "growth"
 
     def build(self) -> list[bq.Figure]:
-        self.view_controls["years"] = widgets.FloatSlider(
-            value=12.0,
-            min=1.0,
-            max=30.0,
-            step=0.5,
-            description="years shown (years)",
-            tooltip="Length of the time axis",
-            style={"description_width": "260px"},
-            layout=widgets.Layout(width="560px"),
+        self.view_controls["years"] = view_slider(
+            "years shown (years)", 12.0, 1.0, 30.0, 0.5, "Length of the time axis", continuous=True
         )
         fig, xs, ys = make_figure(
             "Tumour size over time",
