@@ -500,7 +500,7 @@ def pytest_terminal_summary(terminalreporter):
     for name, samples in LATENCIES.items():
         median, p95 = summarize(samples)
         flag = "" if p95 <= 100 else "   above the 100 ms target"
-        lines.append(f"{name:<34} median {median:6.1f}   p95 {p95:6.1f}   n={len(samples)}{flag}")
+        lines.append(f"{name:<38} median {median:6.1f}   p95 {p95:6.1f}   n={len(samples)}{flag}")
     for line in lines:
         tr.write_line(line)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ def render_all(page, urls: list[str], explorer_ui) -> list:
     return [explorer_ui(pg) for pg in pages]
 
 
-def test_app_deep_links(page, voila_app, linked_lesson, explorer_ui, artifacts):
+def test_app_deep_links(page, voila_app, linked_lesson, explorer_ui, artifacts, latency_report):
     lesson = linked_lesson
     base = f"{voila_app}voila/render/{lesson.name}"
     good, bad = good_query(lesson), bad_query(lesson)
@@ -89,6 +89,14 @@ def test_app_deep_links(page, voila_app, linked_lesson, explorer_ui, artifacts):
     broken.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}-bad-link.png"))
     for ui in (default, linked, broken):
         assert not ui.page.console_errors, ui.page.console_errors
+
+    # the app's own slider-to-redraw latency, as a teacher's audience sees it (printed, not asserted);
+    # only in the front tab: Chromium throttles timers and animation frames in background tabs
+    linked.page.close()
+    broken.page.close()
+    default.page.bring_to_front()
+    slider, key = default.move_a_slider()
+    latency_report[f"app: {lesson.stem}"] = default.latency(slider, key, repeats=10)
 
 
 def test_binder_style_voila_link(page, lab, lesson_list, explorer_ui):
