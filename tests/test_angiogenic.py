@@ -49,6 +49,35 @@ def reference(t, **kw):
     return out
 
 
+def reference_log(t, **kw):
+    """ln V, ln K by solve_ivp (DOP853, rtol 1e-12, atol 1e-13) on the equations in logarithms,
+    for runs whose V or K become tiny (an absolute tolerance on V and K would not do)."""
+    p = {**FIT, "drug": "none", "dose": 20.0, "start": 0, "interval": 1, "n_doses": 200, **kw}
+    drug = ang.DRUGS[p["drug"]]
+    doses = np.array([p["start"] + k * p["interval"] for k in range(int(p["n_doses"]))], dtype=float)
+    if drug.e == 0 or p["dose"] == 0:
+        doses = np.zeros(0)
+    cuts = np.unique(np.r_[t[0], t[-1], doses[(doses > t[0]) & (doses < t[-1])]])
+    y = np.log([p["V0"], p["K0"]])
+    out = np.empty((2, len(t)))
+    for a, c in itertools.pairwise(cuts):
+        given = doses[doses <= a]
+
+        def f(s, y, given=given):
+            g = p["dose"] * np.sum(np.exp(-drug.clr * (s - given)))
+            x = y[0] - y[1]
+            return [
+                -p["lambda1"] * x,
+                p["b"] * np.exp(x) - p["d"] * np.exp(2 * y[0] / 3) - p["lambda2"] - drug.e * g,
+            ]
+
+        m = (t >= a) & (t <= c)
+        sol = solve_ivp(f, (a, c), y, rtol=1e-12, atol=1e-13, method="DOP853", dense_output=True)
+        out[:, m] = sol.sol(t[m])
+        y = sol.sol(c)
+    return out
+
+
 def view_run(name, **kw):
     """A preset over ``DEFAULT_T`` at the explorer's step (for checks coarser than 1e-3)."""
     values = {**ang.PRESETS[name].values, **kw}
@@ -60,12 +89,14 @@ def rel(a, b):
 
 
 # ----------------------------------------------------------------------------- model
-def test_untreated_matches_solve_ivp_at_the_default_step():
+def test_untreated_matches_solve_ivp_by_default_and_at_the_fixed_step():
     t = ang.DEFAULT_T
-    assert ang.step(**FIT) <= ang.DEFAULT_STEP
-    r = ang.simulate(t)
     V, K = reference(t)
+    r = ang.simulate(t)  # adaptive Dormand-Prince steps
     assert rel(r.V, V) <= 1e-6 and rel(r.K, K) <= 1e-6
+    assert ang.step(**FIT) <= ang.DEFAULT_STEP
+    fixed = ang.simulate(t, h=ang.DEFAULT_STEP)  # classical Runge-Kutta at the fixed step
+    assert rel(fixed.V, V) <= 1e-6 and rel(fixed.K, K) <= 1e-6
 
 
 DRUG_PRESETS = [n for n, p in ang.PRESETS.items() if p.values["drug"] != "none"]
@@ -80,17 +111,45 @@ def drug_runs():
     refs = np.array([reference(t, **v) for v in values])
     exact = ang.simulate(t, **batch)
     view = ang.simulate(t, view=True, **batch)
-    return refs, exact, view
+    return refs, exact, view, batch
 
 
-def test_drug_presets_match_solve_ivp_at_the_default_step(drug_runs):
-    refs, exact, _ = drug_runs
+def test_drug_presets_match_solve_ivp_by_default_and_at_the_fixed_step(drug_runs):
+    refs, exact, _, batch = drug_runs
     assert rel(exact.V, refs[:, 0]) <= 1e-6
     assert rel(exact.K, refs[:, 1]) <= 1e-6
+    fixed = ang.simulate(exact.t, h=ang.DRUG_STEP, **batch)
+    assert rel(fixed.V, refs[:, 0]) <= 1e-6 and rel(fixed.K, refs[:, 1]) <= 1e-6
+
+
+def test_random_parameters_across_the_ranges_match_solve_ivp():
+    """Adaptive steps keep 1e-6 over the whole box, with and without a drug (the fixed RK4
+    steps could not: far corners needed steps below its stability limit)."""
+    rng = np.random.default_rng(7)
+    t = np.linspace(0.0, 30.0, 121)
+    names = ["lambda1", "lambda2", "b", "d", "V0", "K0", "dose"]
+    draws = []
+    for drug in ["none", "angiostatin", "endostatin", "TNP-470", "TNP-470", "endostatin"]:
+        kw = {}
+        for n in names:
+            lo, hi = ang.PARAMS[n].low, ang.PARAMS[n].high
+            kw[n] = float(
+                np.exp(rng.uniform(np.log(lo), np.log(hi))) if ang.PARAMS[n].log else rng.uniform(lo, hi)
+            )
+        kw.update(drug=drug, start=float(rng.integers(0, 10)), interval=float(rng.integers(1, 4)))
+        draws.append(kw)
+    batch = {k: np.array([d[k] for d in draws]) for k in draws[0]}
+    r = ang.simulate(t, **batch)
+    for i, kw in enumerate(draws):
+        lnV, lnK = reference_log(t, **kw)
+        alive = lnV >= np.log(ang.ONE_CELL)  # below one cell the numbers mean nothing
+        assert alive[-1] or kw["drug"] != "none"
+        assert rel(r.V[i][alive], np.exp(lnV[alive])) <= 1e-6, kw
+        assert rel(r.K[i][alive], np.exp(lnK[alive])) <= 1e-6, kw
 
 
 def test_the_explorer_step_is_accurate_to_a_pixel(drug_runs):
-    refs, _, view = drug_runs
+    refs, _, view, _ = drug_runs
     assert 1e-7 < rel(view.V, refs[:, 0]) <= 1e-2  # coarser, but far below what a plot shows
     untreated = ang.simulate(ang.DEFAULT_T, view=True)
     assert ang.step(view=True) == ang.VIEW_STEP[0]
@@ -217,8 +276,8 @@ def test_batches_of_schedules_match_single_runs():
             one = ang.simulate(
                 t, drug=str(kw["drug"][j]), start=kw["start"][j], interval=kw["interval"][i, 0]
             )
-            # other members' dose days add grid points, so agreement is to the step's accuracy
-            assert rel(r.V[i, j], one.V) < 1e-6 and rel(r.K[i, j], one.K) < 1e-6
+            # each run takes its own adaptive steps: its companions change nothing
+            assert rel(r.V[i, j], one.V) < 1e-12 and rel(r.K[i, j], one.K) < 1e-12
 
 
 def test_far_corners_of_the_ranges_stay_finite_and_positive():
