@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-EXTRAS := lessons,test,dev,browser
+EXTRAS := lessons,test,dev,browser,binder
 STAMP := $(VENV)/.installed
 
 .PHONY: lessons test test-fast lint docs bench app clean
