@@ -626,99 +626,121 @@ def _adaptive(flat: dict[str, Any], times: np.ndarray, tol: float) -> tuple[np.n
 
     Every run carries its own time and step; one pass of the loop advances every run by one
     Dormand-Prince step (or rejects it), so the loop runs as often as the run that needs the
-    most steps. A step never crosses the run's next dose or output time (it lands on it),
-    so the drug level is smooth inside every step: g(s) = g(t) exp(-clr (s - t)), exact.
+    most steps. Finished runs are dropped from the arrays as they go. A step never crosses
+    the run's next dose or output time (it lands on it), so the drug level is smooth inside
+    every step: g(s) = g(t) exp(-clr (s - t)), exact.
     """
     n = flat["V0"].size
     m = times.size
     sched = _Schedule(flat)
-    neg_lam1, lam2 = -flat["lambda1"], flat["lambda2"]
-    ln_b, ln_d = np.log(flat["b"]), np.log(flat["d"])
+    drug = sched.any
     y = np.stack([np.log(flat["V0"]), np.log(flat["K0"])])
     out = np.empty((2, n, m))
     out[:, :, 0] = y
-    k_out = np.ones(n, dtype=np.intp)
-    t = np.full(n, times[0])
-    t_pad = np.append(times, np.inf)
-    # the drug: kill rate e * g just after the last dose, given at tk; doses given; next dose
-    drug = sched.any
+    # per-run constants and state, all of the current (shrinking) length
+    c: dict[str, np.ndarray] = {
+        "neg_lam1": -flat["lambda1"],
+        "lam2": flat["lambda2"],
+        "ln_b": np.log(flat["b"]),
+        "ln_d": np.log(flat["d"]),
+        "row": np.arange(n),
+    }
+    v: dict[str, np.ndarray] = {
+        "t": np.full(n, float(times[0])),
+        "h": np.minimum(0.3 / _fastest_rate(flat, sched), 0.1),
+        "k_out": np.ones(n, dtype=np.intp),
+    }
     if drug:
-        e, clr = sched.e, sched.clr
-        kill_dose = np.where(sched.active, e * sched.dose, 0.0)
+        # kill rate e * g just after the last dose (given at tk), doses given, next dose day
         given, _ = sched._n_tau(times[0])
         given = np.where(sched.active, given, 0.0)
-        kill = e * sched.level(times[0])
-        tk = t.copy()
-        next_dose = np.where(
-            sched.active & (given < sched.n_max), sched.start + given * sched.interval, np.inf
+        c.update(
+            clr=sched.clr,
+            kill_dose=np.where(sched.active, sched.e * sched.dose, 0.0),
+            start=sched.start,
+            interval=sched.interval,
+            n_max=np.where(sched.active, sched.n_max, 0.0),
         )
-    stages = np.empty((7, 2 * n))
-    k = stages.reshape(7, 2, n)
+        v.update(
+            kill=sched.e * sched.level(times[0]),
+            tk=v["t"].copy(),
+            given=given,
+            next_dose=np.where(given < c["n_max"], sched.start + given * sched.interval, np.inf),
+        )
+    t_pad = np.append(times, np.inf)
     c_col = _DP_C[:, None]
 
     def rhs(ys: np.ndarray, loss: Any, out_k: np.ndarray) -> None:
         x = ys[0] - ys[1]
-        np.multiply(neg_lam1, x, out=out_k[0])
-        x += ln_b
+        np.multiply(c["neg_lam1"], x, out=out_k[0])
+        x += c["ln_b"]
         np.exp(x, out=x)
-        v = ys[0] * (2.0 / 3.0)
-        v += ln_d
-        np.exp(v, out=v)
-        x -= v
+        w = ys[0] * (2.0 / 3.0)
+        w += c["ln_d"]
+        np.exp(w, out=w)
+        x -= w
         np.subtract(x, loss, out=out_k[1])
 
-    h_try = np.minimum(0.3 / _fastest_rate(flat, sched), 0.1)
-    if drug:
-        rhs(y, lam2 + kill, k[0])
-    else:
-        rhs(y, lam2, k[0])
-    alive = k_out < m
+    stages = np.empty((7, 2 * n))
+    k = stages.reshape(7, 2, n)
+    rhs(y, c["lam2"] + v["kill"] if drug else c["lam2"], k[0])
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        while alive.any():
+        while n:
+            t, h_try, k_out = v["t"], v["h"], v["k_out"]
             t_out = t_pad[k_out]
-            event = np.minimum(t_out, next_dose) if drug else t_out
+            event = np.minimum(t_out, v["next_dose"]) if drug else t_out
             to_event = event - t
             clipped = h_try >= to_event
             h = np.where(clipped, to_event, h_try)
-            h[~alive] = 0.0
             if drug:
-                now = kill * np.exp(-clr * (t - tk))
-                loss = lam2 + now * np.exp(-clr * (c_col * h))
+                now = v["kill"] * np.exp(-c["clr"] * (t - v["tk"]))
+                loss = c["lam2"] + now * np.exp(-c["clr"] * (c_col * h))
             else:
-                loss = np.broadcast_to(lam2, (5, n))
+                loss = np.broadcast_to(c["lam2"], (5, n))
             for i, a in enumerate(_DP_A):
                 ys = y + h * (a @ stages[: i + 1]).reshape(2, n)
-                if i == 5:
-                    y_new = ys
                 rhs(ys, loss[min(i, 4)], k[i + 1])
             err = np.max(np.abs((_DP_E @ stages).reshape(2, n)), axis=0) * h / tol
             err[~np.isfinite(err)] = np.inf
             # a step that small is always taken (it cannot fail but by overflow, never seen)
             ok = (err <= 1.0) | (h < _SMALLEST)
-            factor = np.clip(0.9 * np.maximum(err, 1e-10) ** -0.2, 0.2, 5.0)
-            grown = h * factor
-            h_try = np.clip(np.where(ok & clipped, np.maximum(grown, h_try), grown), _SMALLEST, MAX_STEP)
-            t = np.where(ok, np.where(clipped, event, t + h), t)
-            y = np.where(ok, y_new, y)
-            k[0] = np.where(ok, k[6], k[0])
+            grown = h * np.clip(0.9 * np.maximum(err, 1e-10) ** -0.2, 0.2, 5.0)
             landed = ok & clipped
+            v["h"] = np.clip(np.where(landed, np.maximum(grown, h_try), grown), _SMALLEST, MAX_STEP)
+            v["t"] = t = np.where(ok, np.where(clipped, event, t + h), t)
+            y = np.where(ok, ys, y)
+            k[0] = np.where(ok, k[6], k[0])
             hit = np.flatnonzero(landed & (event == t_out))
             if hit.size:
-                out[:, hit, k_out[hit]] = y[:, hit]
+                out[:, c["row"][hit], k_out[hit]] = y[:, hit]
                 k_out[hit] += 1
-                alive = k_out < m
             if drug:
-                dosed = np.flatnonzero(landed & (event == next_dose))
+                dosed = np.flatnonzero(landed & (event == v["next_dose"]))
                 if dosed.size:
-                    kill[dosed] = (
-                        kill[dosed] * np.exp(-clr[dosed] * (t[dosed] - tk[dosed])) + kill_dose[dosed]
-                    )
-                    tk[dosed] = t[dosed]
-                    given[dosed] += 1.0
-                    nd = sched.start[dosed] + given[dosed] * sched.interval[dosed]
-                    next_dose[dosed] = np.where(given[dosed] < sched.n_max[dosed], nd, np.inf)
-                    k[0, 1, dosed] -= kill_dose[dosed]
-                    h_try[dosed] = np.minimum(h_try[dosed], 0.3 / kill[dosed])
+                    clr, kd = c["clr"][dosed], c["kill_dose"][dosed]
+                    kill = v["kill"][dosed] * np.exp(-clr * (t[dosed] - v["tk"][dosed])) + kd
+                    v["kill"][dosed] = kill
+                    v["tk"][dosed] = t[dosed]
+                    v["given"][dosed] += 1.0
+                    g = v["given"][dosed]
+                    nd = c["start"][dosed] + g * c["interval"][dosed]
+                    v["next_dose"][dosed] = np.where(g < c["n_max"][dosed], nd, np.inf)
+                    k[0, 1, dosed] -= kd
+                    # the drug's kill is the fastest rate right after a dose
+                    v["h"][dosed] = np.minimum(v["h"][dosed], 0.3 / kill)
+            if hit.size:
+                live = k_out < m
+                # drop finished runs once they are an eighth of the arrays (until then they
+                # step on harmlessly past the end: nothing more is recorded for them)
+                if 8 * (n - np.count_nonzero(live)) >= n:
+                    n = int(np.count_nonzero(live))
+                    c = {key: a[live] for key, a in c.items()}
+                    v = {key: a[live] for key, a in v.items()}
+                    y = y[:, live]
+                    first = k[0][:, live]
+                    stages = np.empty((7, 2 * n))
+                    k = stages.reshape(7, 2, n)
+                    k[0] = first
     return out[0], out[1]
 
 
