@@ -607,42 +607,66 @@ def _integrate_flat(flat: dict[str, Any], times: np.ndarray, h: float) -> tuple[
 
 
 # ----------------------------------------------------------------------------- adaptive steps
-#: Dormand & Prince (1980, J Comput Appl Math 6:19) 5(4) pair: nodes, stage weights, 5th-order
-#: weights and the difference to the embedded 4th-order solution (the error estimate)
-_DP_C = np.array([1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0])
-_DP_A = (
-    np.array([1 / 5]),
-    np.array([3 / 40, 9 / 40]),
-    np.array([44 / 45, -56 / 15, 32 / 9]),
-    np.array([19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729]),
-    np.array([9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656]),
-    np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84]),
+@dataclass(frozen=True)
+class _Pair:
+    """An embedded explicit Runge-Kutta pair whose last stage (at t + h) is the next first one.
+
+    ``a[i]`` weighs the stages so far to give stage i + 2 at ``t + c[i] h``; the last row
+    gives the new state. ``e`` weighs all stages to give the local error estimate; the step
+    scales as error^(-1/(order + 1)).
+    """
+
+    c: np.ndarray
+    a: tuple[np.ndarray, ...]
+    e: np.ndarray
+    order: int
+
+
+#: Dormand & Prince (1980, J Comput Appl Math 6:19), the 5(4) pair
+_DP5 = _Pair(
+    c=np.array([1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0]),
+    a=(
+        np.array([1 / 5]),
+        np.array([3 / 40, 9 / 40]),
+        np.array([44 / 45, -56 / 15, 32 / 9]),
+        np.array([19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729]),
+        np.array([9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656]),
+        np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84]),
+    ),
+    e=np.array([-71 / 57600, 0.0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40]),
+    order=4,
 )
-_DP_E = np.array([-71 / 57600, 0.0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40])
 
 
-def _adaptive(flat: dict[str, Any], times: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+def _adaptive(
+    flat: dict[str, Any], times: np.ndarray, tol: float, pair: _Pair = _DP5
+) -> tuple[np.ndarray, np.ndarray]:
     """ln V, ln K at ``times`` for a flat batch, each run with its own adaptive step.
 
     Every run carries its own time and step; one pass of the loop advances every run by one
-    Dormand-Prince step (or rejects it), so the loop runs as often as the run that needs the
-    most steps. Finished runs are dropped from the arrays as they go. A step never crosses
-    the run's next dose or output time (it lands on it), so the drug level is smooth inside
-    every step: g(s) = g(t) exp(-clr (s - t)), exact.
+    step of the embedded Runge-Kutta ``pair`` (or rejects it), so the loop runs as often as
+    the run that needs the most steps. Finished runs are dropped from the arrays as they go.
+    A step never crosses the run's next dose or output time (it lands on it), so the drug
+    level is smooth inside every step: g(s) = g(t) exp(-clr (s - t)), exact.
+
+    The state is chosen so that one right-hand side costs seven array operations: B = ln(d
+    V^(2/3)) and A = ln(b V / K), both of whose exponentials the equations need, so that
+
+        dB/dt = -(2/3) λ1 (A - ln b),   dA/dt = (3/2) dB/dt + e^B - e^A + λ2 + e g(t).
     """
     n = flat["V0"].size
     m = times.size
     sched = _Schedule(flat)
     drug = sched.any
-    y = np.stack([np.log(flat["V0"]), np.log(flat["K0"])])
+    ln_v0 = np.log(flat["V0"])
+    y = np.stack([2.0 / 3.0 * ln_v0 + np.log(flat["d"]), ln_v0 - np.log(flat["K0"]) + np.log(flat["b"])])
     out = np.empty((2, n, m))
     out[:, :, 0] = y
     # per-run constants and state, all of the current (shrinking) length
     c: dict[str, np.ndarray] = {
-        "neg_lam1": -flat["lambda1"],
+        "slope": -2.0 / 3.0 * flat["lambda1"],
         "lam2": flat["lambda2"],
         "ln_b": np.log(flat["b"]),
-        "ln_d": np.log(flat["d"]),
         "row": np.arange(n),
     }
     v: dict[str, np.ndarray] = {
@@ -651,11 +675,11 @@ def _adaptive(flat: dict[str, Any], times: np.ndarray, tol: float) -> tuple[np.n
         "k_out": np.ones(n, dtype=np.intp),
     }
     if drug:
-        # kill rate e * g just after the last dose (given at tk), doses given, next dose day
+        # the drug's kill rate e * g now, doses given so far, the next dose day
         given, _ = sched._n_tau(times[0])
         given = np.where(sched.active, given, 0.0)
         c.update(
-            clr=sched.clr,
+            neg_clr=-sched.clr,
             kill_dose=np.where(sched.active, sched.e * sched.dose, 0.0),
             start=sched.start,
             interval=sched.interval,
@@ -663,72 +687,74 @@ def _adaptive(flat: dict[str, Any], times: np.ndarray, tol: float) -> tuple[np.n
         )
         v.update(
             kill=sched.e * sched.level(times[0]),
-            tk=v["t"].copy(),
             given=given,
             next_dose=np.where(given < c["n_max"], sched.start + given * sched.interval, np.inf),
         )
     t_pad = np.append(times, np.inf)
-    c_col = _DP_C[:, None]
+    c_col = pair.c[:, None]
+    n_stages = len(pair.a) + 1
+    power = -1.0 / (pair.order + 1)
 
     def rhs(ys: np.ndarray, loss: Any, out_k: np.ndarray) -> None:
-        x = ys[0] - ys[1]
-        np.multiply(c["neg_lam1"], x, out=out_k[0])
-        x += c["ln_b"]
-        np.exp(x, out=x)
-        w = ys[0] * (2.0 / 3.0)
-        w += c["ln_d"]
-        np.exp(w, out=w)
-        x -= w
-        np.subtract(x, loss, out=out_k[1])
+        np.subtract(ys[1], c["ln_b"], out=out_k[0])
+        out_k[0] *= c["slope"]
+        ex = np.exp(ys)
+        np.subtract(ex[0], ex[1], out=out_k[1])
+        out_k[1] += loss
+        ex[0] = 1.5 * out_k[0]
+        out_k[1] += ex[0]
 
-    stages = np.empty((7, 2 * n))
-    k = stages.reshape(7, 2, n)
+    stages = np.empty((n_stages, 2 * n))
+    k = stages.reshape(n_stages, 2, n)
     rhs(y, c["lam2"] + v["kill"] if drug else c["lam2"], k[0])
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+    with np.errstate(all="ignore"):
         while n:
             t, h_try, k_out = v["t"], v["h"], v["k_out"]
             t_out = t_pad[k_out]
             event = np.minimum(t_out, v["next_dose"]) if drug else t_out
-            to_event = event - t
-            clipped = h_try >= to_event
-            h = np.where(clipped, to_event, h_try)
+            clipped = h_try >= event - t
+            h = np.where(clipped, event - t, h_try)
             if drug:
-                now = v["kill"] * np.exp(-c["clr"] * (t - v["tk"]))
-                loss = c["lam2"] + now * np.exp(-c["clr"] * (c_col * h))
+                decay = np.exp(c["neg_clr"] * (c_col * h))
+                loss = v["kill"] * decay
+                loss += c["lam2"]
             else:
-                loss = np.broadcast_to(c["lam2"], (5, n))
-            for i, a in enumerate(_DP_A):
+                loss = np.broadcast_to(c["lam2"], (len(pair.c), n))
+            for i, a in enumerate(pair.a):
                 ys = y + h * (a @ stages[: i + 1]).reshape(2, n)
-                rhs(ys, loss[min(i, 4)], k[i + 1])
-            err = np.max(np.abs((_DP_E @ stages).reshape(2, n)), axis=0) * h / tol
-            err[~np.isfinite(err)] = np.inf
+                rhs(ys, loss[i], k[i + 1])
+            # error estimate in ln V = 1.5 (B - ln d), and in A = ln(V/K) + ln b
+            err = np.abs((pair.e @ stages).reshape(2, n))
+            err[0] *= 1.5
+            err = np.max(err, axis=0) * h
+            err *= 1.0 / tol
             # a step that small is always taken (it cannot fail but by overflow, never seen)
             ok = (err <= 1.0) | (h < _SMALLEST)
-            grown = h * np.clip(0.9 * np.maximum(err, 1e-10) ** -0.2, 0.2, 5.0)
+            grown = h * np.fmin(np.fmax(0.9 * err**power, 0.2), 5.0)
             landed = ok & clipped
             v["h"] = np.clip(np.where(landed, np.maximum(grown, h_try), grown), _SMALLEST, MAX_STEP)
-            v["t"] = t = np.where(ok, np.where(clipped, event, t + h), t)
-            y = np.where(ok, ys, y)
-            k[0] = np.where(ok, k[6], k[0])
-            hit = np.flatnonzero(landed & (event == t_out))
-            if hit.size:
-                out[:, c["row"][hit], k_out[hit]] = y[:, hit]
-                k_out[hit] += 1
+            t_new = t + h
+            np.copyto(t_new, event, where=clipped)
+            np.copyto(t, t_new, where=ok)
+            np.copyto(y, ys, where=ok)
+            np.copyto(k[0], k[-1], where=ok)
             if drug:
+                np.copyto(v["kill"], v["kill"] * decay[-1], where=ok)
                 dosed = np.flatnonzero(landed & (event == v["next_dose"]))
                 if dosed.size:
-                    clr, kd = c["clr"][dosed], c["kill_dose"][dosed]
-                    kill = v["kill"][dosed] * np.exp(-clr * (t[dosed] - v["tk"][dosed])) + kd
-                    v["kill"][dosed] = kill
-                    v["tk"][dosed] = t[dosed]
+                    kd = c["kill_dose"][dosed]
+                    v["kill"][dosed] += kd
+                    k[0, 1, dosed] += kd
                     v["given"][dosed] += 1.0
                     g = v["given"][dosed]
                     nd = c["start"][dosed] + g * c["interval"][dosed]
                     v["next_dose"][dosed] = np.where(g < c["n_max"][dosed], nd, np.inf)
-                    k[0, 1, dosed] -= kd
                     # the drug's kill is the fastest rate right after a dose
-                    v["h"][dosed] = np.minimum(v["h"][dosed], 0.3 / kill)
+                    v["h"][dosed] = np.minimum(v["h"][dosed], 0.3 / v["kill"][dosed])
+            hit = np.flatnonzero(landed & (event == t_out))
             if hit.size:
+                out[:, c["row"][hit], k_out[hit]] = y[:, hit]
+                k_out[hit] += 1
                 live = k_out < m
                 # drop finished runs once they are an eighth of the arrays (until then they
                 # step on harmlessly past the end: nothing more is recorded for them)
@@ -738,10 +764,11 @@ def _adaptive(flat: dict[str, Any], times: np.ndarray, tol: float) -> tuple[np.n
                     v = {key: a[live] for key, a in v.items()}
                     y = y[:, live]
                     first = k[0][:, live]
-                    stages = np.empty((7, 2 * n))
-                    k = stages.reshape(7, 2, n)
+                    stages = np.empty((n_stages, 2 * n))
+                    k = stages.reshape(n_stages, 2, n)
                     k[0] = first
-    return out[0], out[1]
+    ln_v = 1.5 * (out[0] - np.log(flat["d"])[:, None])
+    return ln_v, ln_v + np.log(flat["b"])[:, None] - out[1]
 
 
 def _integrate(
