@@ -164,6 +164,20 @@ def test_choose_step_justifies_the_default_steps():
     assert solvers.choose_step(rhs, y0, grid, rtol=1e-7, h0=0.02) >= ang.DRUG_STEP
 
 
+def test_odd_time_grids_end_and_count_earlier_doses():
+    """One output time, repeated times, and a grid that starts after doses were given."""
+    assert ang.simulate([5.0]).V.tolist() == [180.0]
+    r = ang.simulate([0.0, 0.0, 2.0, 2.0], drug="endostatin")
+    assert r.V[0] == r.V[1] == 180.0 and r.V[2] == r.V[3]
+    t = np.linspace(3.5, 20.0, 67)
+    kw = {"drug": np.array(["TNP-470", "endostatin"]), "dose": 30.0, "interval": 2.0}
+    late = ang.simulate(t, **kw)
+    for i, drug in enumerate(["TNP-470", "endostatin"]):
+        lnV, lnK = reference_log(t, drug=drug, dose=30.0, interval=2.0)
+        assert rel(late.V[i], np.exp(lnV)) <= 1e-6 and rel(late.K[i], np.exp(lnK)) <= 1e-6
+    assert late.V[0, -1] != late.V[1, -1]
+
+
 def test_drug_level_is_the_sum_of_decaying_doses():
     t = np.linspace(0.0, 20.0, 401)
     kw = {"drug": "endostatin", "dose": 12.0, "start": 3, "interval": 4, "n_doses": 3}

@@ -583,7 +583,8 @@ def _rhs(flat: dict[str, Any], sched: _Schedule, exposure: Callable[[float], Any
 
 
 def system(t: ArrayLike, **params: Any) -> tuple[solvers.RHS, tuple[np.ndarray], np.ndarray]:
-    """``(rhs, y0, grid)``: what ``simulate`` hands to ``solvers.rk4``, for ``choose_step``.
+    """``(rhs, y0, grid)``: what ``simulate`` hands to ``solvers.rk4`` at a fixed step (``h``,
+    ``view``), for ``choose_step``.
 
     The state is one packed array ``(ln V, ln K + e ∫g)`` over a flat batch; ``grid`` is the
     output times plus every dose day.
@@ -708,7 +709,7 @@ def _adaptive(
     k = stages.reshape(n_stages, 2, n)
     rhs(y, c["lam2"] + v["kill"] if drug else c["lam2"], k[0])
     with np.errstate(all="ignore"):
-        while n:
+        while n and m > 1:  # a run leaves the arrays once it has reached its last output time
             t, h_try, k_out = v["t"], v["h"], v["k_out"]
             t_out = t_pad[k_out]
             event = np.minimum(t_out, v["next_dose"]) if drug else t_out
