@@ -692,7 +692,9 @@ def _adaptive(
             next_dose=np.where(given < c["n_max"], sched.start + given * sched.interval, np.inf),
         )
     t_pad = np.append(times, np.inf)
-    c_col = pair.c[:, None]
+    nodes = np.unique(pair.c)  # the drug decays to each distinct node once per step
+    node_row = np.searchsorted(nodes, pair.c)
+    c_col = nodes[:, None]
     n_stages = len(pair.a) + 1
     power = -1.0 / (pair.order + 1)
 
@@ -707,6 +709,8 @@ def _adaptive(
 
     stages = np.empty((n_stages, 2 * n))
     k = stages.reshape(n_stages, 2, n)
+    work, y_new = np.empty(2 * n), np.empty(2 * n)
+    out_flat = out.reshape(2, -1)
     rhs(y, c["lam2"] + v["kill"] if drug else c["lam2"], k[0])
     with np.errstate(all="ignore"):
         while n and m > 1:  # a run leaves the arrays once it has reached its last output time
@@ -720,10 +724,14 @@ def _adaptive(
                 loss = v["kill"] * decay
                 loss += c["lam2"]
             else:
-                loss = np.broadcast_to(c["lam2"], (len(pair.c), n))
+                loss = np.broadcast_to(c["lam2"], (len(nodes), n))
             for i, a in enumerate(pair.a):
-                ys = y + h * (a @ stages[: i + 1]).reshape(2, n)
-                rhs(ys, loss[i], k[i + 1])
+                buf = y_new if i == len(pair.a) - 1 else work
+                np.dot(a, stages[: i + 1], out=buf)
+                ys = buf.reshape(2, n)
+                ys *= h
+                ys += y
+                rhs(ys, loss[node_row[i]], k[i + 1])
             # error estimate in ln V = 1.5 (B - ln d), and in A = ln(V/K) + ln b
             err = np.abs((pair.e @ stages).reshape(2, n))
             err[0] *= 1.5
@@ -754,7 +762,7 @@ def _adaptive(
                     v["h"][dosed] = np.minimum(v["h"][dosed], 0.3 / v["kill"][dosed])
             hit = np.flatnonzero(landed & (event == t_out))
             if hit.size:
-                out[:, c["row"][hit], k_out[hit]] = y[:, hit]
+                out_flat[:, c["row"][hit] * m + k_out[hit]] = y[:, hit]
                 k_out[hit] += 1
                 live = k_out < m
                 # drop finished runs once they are an eighth of the arrays (until then they
@@ -768,6 +776,7 @@ def _adaptive(
                     stages = np.empty((n_stages, 2 * n))
                     k = stages.reshape(n_stages, 2, n)
                     k[0] = first
+                    work, y_new = np.empty(2 * n), np.empty(2 * n)
     ln_v = 1.5 * (out[0] - np.log(flat["d"])[:, None])
     return ln_v, ln_v + np.log(flat["b"])[:, None] - out[1]
 
