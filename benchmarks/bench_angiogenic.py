@@ -218,11 +218,25 @@ def measure(label: str, draw: Any, seed: int = SEED, subset: int = SUBSET) -> di
     return out
 
 
+BOUND = """
+Target 300x at <= 1e-6: not reached; untreated runs near the fit come closest. What bounds
+the rest: the batch runs as many steps as its most demanding run, each step about a
+hundred numpy calls. Untreated, the 241 output times (landed on) and the fast relaxation
+of ln(V/K) at the rate b V/K (over 100 /day at the start in the far corners) set a few
+hundred steps, while one solve_ivp run at its loose defaults costs only ~7 ms across the
+full ranges. Under daily doses the drug's kill rate (20-80 /day after each dose) keeps an
+explicit method at about 40 steps a day for 1e-6; solve_ivp's defaults do not try (errors
+of per cent, or overflow). A method that treats the fast mode implicitly would lift the
+treated bound."""
+
+
 def main() -> dict[str, Any]:
-    return {
+    out = {
         "near_fit": measure("Near the Lewis lung fit", draw_near_fit),
         "full_ranges": measure("Full parameter ranges", draw_full_ranges),
     }
+    print(BOUND)
+    return out
 
 
 if __name__ == "__main__":
