@@ -14,13 +14,12 @@ import math
 from typing import Any
 
 import bqplot as bq
-import ipywidgets as widgets
 import numpy as np
 
 from ..models import angiogenic
 from ..models.params import validate
 from . import palette
-from .base import Explorer, line, make_figure
+from .base import Explorer, line, make_figure, scale_toggle, view_slider
 
 __all__ = ["AngiogenicExplorer", "describe_run", "fmt_mm3"]
 
@@ -108,24 +107,13 @@ class AngiogenicExplorer(Explorer):
     slow_params = frozenset({"dose", "start", "interval", "n_doses"})
 
     def build(self) -> list[bq.Figure]:
-        style = {"description_width": "120px"}
-        self.view_controls["axes"] = widgets.ToggleButtons(
-            options=[("log axes", "log"), ("linear axes", "linear")],
-            value="log",
-            description="view",
-            tooltip="Logarithmic axes show small and large tumours alike; linear axes show sizes as they are",
-            style=style,
+        self.view_controls["axes"] = scale_toggle(
+            "view",
+            ("log axes", "linear axes"),
+            "Logarithmic axes show small and large tumours alike; linear axes show sizes as they are",
         )
-        self.view_controls["days"] = widgets.IntSlider(
-            value=60,
-            min=20,
-            max=200,
-            step=10,
-            description="days shown (days)",
-            tooltip="Length of the time axis",
-            continuous_update=False,
-            style={"description_width": "160px"},
-            layout=widgets.Layout(width="420px"),
+        self.view_controls["days"] = view_slider(
+            "days shown (days)", 60, 20, 200, 10, "Length of the time axis"
         )
         self._scales = {
             "log": (bq.LogScale(), bq.LogScale(), bq.LogScale()),
@@ -161,7 +149,7 @@ class AngiogenicExplorer(Explorer):
             display_legend=True,
         )
         fig_t.marks = [self.detect, self.ref_V, self.ghost_V, self.K_line, self.V_line, self.doses]
-        fig_t.legend_location = "bottom-right"
+        fig_t.legend_location = "top-left"
 
         fig_p, _, _ = make_figure(
             "Phase plane: V against K",
@@ -205,7 +193,7 @@ class AngiogenicExplorer(Explorer):
             self.points,
             self.point_labels,
         ]
-        fig_p.legend_location = "bottom-right"
+        fig_p.legend_location = "top-left"
         self._time_marks = [self.detect, self.ref_V, self.ghost_V, self.K_line, self.V_line, self.doses]
         self._phase_marks = [
             self.diagonal,

@@ -168,7 +168,7 @@ class CellularDormancyExplorer(Explorer):
             self.window_label,
             self.block_label,
         ]
-        fig.legend_location = "bottom-right"
+        fig.legend_location = "top-left"
 
         # --- figure 2: fractions
         fig2, xs2, ys2 = make_figure(
@@ -207,7 +207,7 @@ class CellularDormancyExplorer(Explorer):
             self.ki67,
             self.apoptotic,
         ]
-        fig2.legend_location = "bottom-right"
+        fig2.legend_location = "right"
 
         # --- figure 3: the switch
         fig3, xs3, ys3 = make_figure(
