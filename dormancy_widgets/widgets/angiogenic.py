@@ -208,13 +208,21 @@ class AngiogenicExplorer(Explorer):
         return [fig_t, fig_p]
 
     def run(self, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
-        """One batched run: member 0 is the current settings, member 1 the same tumour untreated."""
+        """The current settings, plus the same tumour untreated as a faded reference.
+
+        The untreated run depends only on the tumour's parameters and the time span, so it
+        is kept until one of those changes: moving a drug slider costs one run, not two.
+        """
         days = int(self.view_controls["days"].value)
         self.t = np.linspace(0.0, float(days), 4 * days + 1)
-        both = {**params, "drug": np.array([params["drug"], "none"])}
-        r = angiogenic.simulate(self.t, view=True, **both)
-        self.untreated = _member(r, 1, {**params, "drug": "none"})
-        return _member(r, 0, params)
+        untreated = {**params, "drug": "none"}
+        key = (days, *(params[k] for k in _TUMOUR))
+        if getattr(self, "_untreated_key", None) != key:
+            self.untreated = angiogenic.simulate(self.t, view=True, **untreated)
+            self._untreated_key = key
+        if params["drug"] == "none":
+            return dataclasses.replace(self.untreated, params=validate(angiogenic.PARAMS, params))
+        return angiogenic.simulate(self.t, view=True, **params)
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.V_line, self.ghost_V), (self.path, self.ghost_path)]
@@ -275,16 +283,8 @@ class AngiogenicExplorer(Explorer):
         return describe_run(result)
 
 
-def _member(r: angiogenic.AngiogenicResult, i: int, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
-    """One member of a batched run, as a single-run result with scalar parameters."""
-    return dataclasses.replace(
-        r,
-        params=validate(angiogenic.PARAMS, params),
-        V=r.V[i],
-        K=r.K[i],
-        lnV=r.lnV[i],
-        dlnV=r.dlnV[i],
-    )
+#: the parameters of the tumour itself (the untreated reference depends on these alone)
+_TUMOUR = ("lambda1", "lambda2", "b", "d", "V0", "K0")
 
 
 def _dose_days(result: angiogenic.AngiogenicResult) -> np.ndarray:
