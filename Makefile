@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EXTRAS := lessons,test,dev,browser,binder
 STAMP := $(VENV)/.installed
+# JupyterLab refuses to run as root (containers, CI) unless told that it may
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lessons test test-fast lint docs bench app clean
 
@@ -18,7 +20,7 @@ $(STAMP): pyproject.toml binder/requirements.txt
 
 ## Set up and open the lessons in JupyterLab
 lessons: $(STAMP)
-	$(VENV)/bin/jupyter lab lessons/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) lessons/00_start_here.ipynb
 
 ## Set up and run the full test suite: lint, unit and widget tests, lessons, browser and Binder checks
 test: $(STAMP)
