@@ -260,7 +260,7 @@ def test_faster_division_makes_more_macrometastases(explorer):
 
 def test_run_again_draws_a_new_sample_with_the_same_settings(explorer):
     params, seed, sizes = dict(explorer.params), explorer.seed, explorer.result.lesion_size.copy()
-    explorer.run_again.click()
+    explorer.buttons["rerun"].click()
     assert explorer.seed == seed + 1 and explorer.params == params
     assert not np.array_equal(explorer.result.lesion_size, sizes)
 

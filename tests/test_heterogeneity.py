@@ -255,7 +255,7 @@ def test_explorer_opens_on_the_lesson_run(explorer):
 def test_run_again_draws_a_new_experiment(explorer):
     before_y = np.asarray(explorer.hist["clones"].y, dtype=float).copy()
     before_text = explorer.readout.value
-    explorer.rerun_button.click()
+    explorer.buttons["rerun"].click()
     assert explorer.seed == het.REPRODUCTION_SEED + 1 and "Experiment 2" in explorer.experiment_label.value
     after_y = np.asarray(explorer.hist["clones"].y, dtype=float)
     assert len(after_y) != len(before_y) or not np.array_equal(after_y, before_y)

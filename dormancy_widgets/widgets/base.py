@@ -225,7 +225,8 @@ class Explorer(widgets.VBox):
     Public attributes: ``controls`` (parameter name -> widget), ``figures``, ``result`` (the
     model's last ``Result``), ``readout`` (HTML widget whose text says what the plot shows),
     ``model``, ``error`` (the last rejection message or ``None``), ``set(**params)``,
-    ``preset(name)``, ``reset()``, ``keep_run()``, ``to_csv()``, ``settings_code()``.
+    ``preset(name)``, ``reset()``, ``keep_run()``, ``to_csv()``, ``settings_code()``, and for
+    stochastic models ``seed`` and ``run_again()`` (a button in the toolbar).
     """
 
     model: ClassVar[ModuleType]
@@ -235,6 +236,8 @@ class Explorer(widgets.VBox):
     slow_params: ClassVar[frozenset[str]] = frozenset()
     #: short name used for export file names
     slug: ClassVar[str] = "run"
+    #: label of the "new random sample" button that stochastic models get
+    rerun_label: ClassVar[str] = "Run again"
     #: output times in days (None: the model's ``DEFAULT_T``)
     t: np.ndarray | None = None
 
@@ -242,6 +245,7 @@ class Explorer(widgets.VBox):
         super().__init__()
         self.add_class("dw-explorer")
         self.seed = seed
+        self.first_seed = seed
         self.result: Result | None = None
         self.error: str | None = None
         self.last_update_ms = math.nan
@@ -299,6 +303,13 @@ class Explorer(widgets.VBox):
                 tooltip="Show a one-line set(...) call that recreates these settings",
             ),
         }
+        if self.model.STOCHASTIC:
+            self.buttons["rerun"] = widgets.Button(
+                description=self.rerun_label,
+                icon="refresh",
+                tooltip="Same settings, new random sample: the random seed moves on by one",
+            )
+            self.buttons["rerun"].on_click(lambda _: self.run_again())
         for b in self.buttons.values():
             b.layout = widgets.Layout(width="auto")
         self.buttons["keep"].on_click(lambda _: self.keep_run())
@@ -410,6 +421,11 @@ class Explorer(widgets.VBox):
             with ghost.hold_sync():
                 ghost.x = np.zeros(0)
                 ghost.y = np.zeros(0)
+
+    def run_again(self) -> None:
+        """Same settings, a new random sample: the seed moves on by one (stochastic models)."""
+        self.seed += 1
+        self.update()
 
     def to_csv(self) -> str:
         """The current run as CSV text ('' when the last settings were rejected)."""
@@ -548,11 +564,16 @@ class Explorer(widgets.VBox):
             [widgets.VBox(controls[:half]), widgets.VBox(controls[half:])],
             layout=widgets.Layout(flex_flow="row wrap"),
         )
-        toolbar = widgets.HBox(list(self.buttons.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        extra = self.extra_layout()
+        placed = {id(w) for w in _descendants(extra)}  # buttons a subclass put beside its plot
+        toolbar = widgets.HBox(
+            [b for b in self.buttons.values() if id(b) not in placed],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
         return (
             head,
             widgets.HBox(self.figures, layout=widgets.Layout(flex_flow="row wrap")),
-            *self.extra_layout(),
+            *extra,
             self.readout,
             self.message,
             self.notice,
@@ -561,6 +582,14 @@ class Explorer(widgets.VBox):
             toolbar,
             self.export_area,
         )
+
+
+def _descendants(items: Iterable[widgets.Widget]) -> list[widgets.Widget]:
+    out: list[widgets.Widget] = []
+    for w in items:
+        out.append(w)
+        out.extend(_descendants(getattr(w, "children", ())))
+    return out
 
 
 def _num(v: Any) -> str:

@@ -96,13 +96,6 @@ class CascadeExplorer(Explorer):
             1,
             "How long the cells are followed after injection (Luzzi et al. 1998: 13 days)",
         )
-        self.run_again = widgets.Button(
-            description="Run again",
-            icon="refresh",
-            tooltip="Draw a new random sample of the same experiment (new seed)",
-            layout=widgets.Layout(width="auto"),
-        )
-        self.run_again.on_click(lambda _: self.new_sample())
 
         n = len(STAGES)
         xs = bq.OrdinalScale(domain=list(range(n)))
@@ -209,18 +202,13 @@ class CascadeExplorer(Explorer):
         return [fig, fig2]
 
     def extra_layout(self) -> list[widgets.Widget]:
-        return [widgets.HBox([self.view_controls["days"], self.run_again])]
+        return [widgets.HBox([self.view_controls["days"], self.buttons["rerun"]])]
 
     def run(self, params: dict[str, Any]) -> cascade.CascadeResult:
         days = int(self.view_controls["days"].value)
         per_day = 2 if days <= 30 else 1  # half days, or whole days for long runs: day 3 is included
         self.t = np.linspace(0.0, float(days), per_day * days + 1)
         return cascade.simulate(self.t, seed=self.seed, **params)
-
-    def new_sample(self) -> None:
-        """Same settings, new random sample: the seed moves on by one."""
-        self.seed += 1
-        self.update()
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.bars, self.kept)]

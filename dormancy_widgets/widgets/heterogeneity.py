@@ -59,6 +59,7 @@ class HeterogeneityExplorer(Explorer):
         "of the parent line. Do the clones differ more than the subsamples? Compare the spread "
         "of lung colonies, then run the experiment again."
     )
+    rerun_label = "Run the experiment again"
     slug = "heterogeneity"
 
     def __init__(
@@ -68,14 +69,6 @@ class HeterogeneityExplorer(Explorer):
         super().__init__(preset, seed=seed, **params)
 
     def build(self) -> list[bq.Figure]:
-        self.experiment = 1
-        self.rerun_button = widgets.Button(
-            description="Run the experiment again",
-            icon="refresh",
-            tooltip="Repeat the whole experiment (new clones, new mice) with a new random seed",
-            layout=widgets.Layout(width="auto"),
-        )
-        self.rerun_button.on_click(lambda _: self.run_again())
         self.experiment_label = widgets.HTML()
 
         self.hist = {}
@@ -147,7 +140,7 @@ class HeterogeneityExplorer(Explorer):
         return [self.fig_clones, self.fig_parent, self.fig_origin]
 
     def extra_layout(self) -> list[widgets.Widget]:
-        return [widgets.HBox([self.rerun_button, self.experiment_label])]
+        return [widgets.HBox([self.buttons["rerun"], self.experiment_label])]
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [
@@ -155,12 +148,6 @@ class HeterogeneityExplorer(Explorer):
             (self.hist["parent"], self.ghost_hist["parent"]),
             (self.origin, self.origin_ghost),
         ]
-
-    def run_again(self) -> None:
-        """Repeat the experiment with the next seed (new clones, new mice, same settings)."""
-        self.seed += 1
-        self.experiment += 1
-        self.update()
 
     def draw(self, result: heterogeneity.HeterogeneityResult) -> None:
         s = result.summary()
@@ -204,7 +191,7 @@ class HeterogeneityExplorer(Explorer):
         with self.origin.hold_sync():
             self.origin.x = 100.0 * np.arange(share.size + 1) / share.size
             self.origin.y = 100.0 * np.concatenate([[0.0], np.minimum(np.cumsum(share), 1.0)])
-        self.experiment_label.value = f"Experiment {self.experiment} (seed {self.seed})"
+        self.experiment_label.value = f"Experiment {self.seed - self.first_seed + 1} (seed {self.seed})"
 
     def describe(self, result: heterogeneity.HeterogeneityResult) -> str:
         s = result.summary()
