@@ -220,6 +220,10 @@ class AngiogenicExplorer(Explorer):
         if getattr(self, "_untreated_key", None) != key:
             self.untreated = angiogenic.simulate(self.t, view=True, **untreated)
             self._untreated_key = key
+        # under a drug every run is several times heavier (tens of ms): then the tumour's
+        # sliders, like the schedule's, report on release so a drag never queues runs
+        for k in _TUMOUR:
+            self.controls[k].continuous_update = params["drug"] == "none"
         if params["drug"] == "none":
             return dataclasses.replace(self.untreated, params=validate(angiogenic.PARAMS, params))
         return angiogenic.simulate(self.t, view=True, **params)
