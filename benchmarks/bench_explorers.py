@@ -90,9 +90,11 @@ def measure(name: str, moves_per_control: int = 12) -> dict[str, float]:
     for start in [None, *explorer.model.PRESETS]:
         for pname, widget in explorer.controls.items():
             param = explorer.model.PARAMS[pname]
-            if param.categorical or pname in explorer.slow_params:
-                continue  # dropdowns do not drag; slow controls report only on release
+            if param.categorical:
+                continue  # dropdowns do not drag
             explorer.reset() if start is None else explorer.preset(start)
+            if not widget.continuous_update:
+                continue  # controls that report only on release do not run during a drag
             for value in _nudges(widget, param, 4):
                 t0 = time.perf_counter()
                 widget.value = value
