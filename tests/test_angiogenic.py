@@ -20,15 +20,21 @@ CONTROL_DAYS = np.array([0.0, 4.0, 7.0, 10.0, 13.0, 16.0, 19.0])
 CONTROL_MM3 = np.array([192.0, 728.0, 2319.0, 3590.0, 5852.0, 8591.0, 10438.0])
 
 
-def reference(t, **kw):
-    """V, K from the paper's equations in V and K, by solve_ivp (DOP853, rtol 1e-10),
-    restarted at each dose so that the adaptive steps never straddle a jump of g."""
+def _schedule(t, kw):
+    """Parameters, drug, dose days and the cut points (output ends and doses) of a run."""
     p = {**FIT, "drug": "none", "dose": 20.0, "start": 0, "interval": 1, "n_doses": 200, **kw}
     drug = ang.DRUGS[p["drug"]]
     doses = np.array([p["start"] + k * p["interval"] for k in range(int(p["n_doses"]))], dtype=float)
     if drug.e == 0 or p["dose"] == 0:
         doses = np.zeros(0)
     cuts = np.unique(np.r_[t[0], t[-1], doses[(doses > t[0]) & (doses < t[-1])]])
+    return p, drug, doses, cuts
+
+
+def reference(t, **kw):
+    """V, K from the paper's equations in V and K, by solve_ivp (DOP853, rtol 1e-10),
+    restarted at each dose so that the adaptive steps never straddle a jump of g."""
+    p, drug, doses, cuts = _schedule(t, kw)
     y = np.array([p["V0"], p["K0"]])
     out = np.empty((2, len(t)))
     for a, c in itertools.pairwise(cuts):
@@ -52,12 +58,7 @@ def reference(t, **kw):
 def reference_log(t, **kw):
     """ln V, ln K by solve_ivp (DOP853, rtol 1e-12, atol 1e-13) on the equations in logarithms,
     for runs whose V or K become tiny (an absolute tolerance on V and K would not do)."""
-    p = {**FIT, "drug": "none", "dose": 20.0, "start": 0, "interval": 1, "n_doses": 200, **kw}
-    drug = ang.DRUGS[p["drug"]]
-    doses = np.array([p["start"] + k * p["interval"] for k in range(int(p["n_doses"]))], dtype=float)
-    if drug.e == 0 or p["dose"] == 0:
-        doses = np.zeros(0)
-    cuts = np.unique(np.r_[t[0], t[-1], doses[(doses > t[0]) & (doses < t[-1])]])
+    p, drug, doses, cuts = _schedule(t, kw)
     y = np.log([p["V0"], p["K0"]])
     out = np.empty((2, len(t)))
     for a, c in itertools.pairwise(cuts):
