@@ -19,7 +19,7 @@ import numpy as np
 from ..models import angiogenic
 from ..models.params import validate
 from . import palette
-from .base import Explorer, line, make_figure, scale_toggle, view_slider
+from .base import Explorer, ghost_line, line, make_figure, scale_toggle, view_slider
 
 __all__ = ["AngiogenicExplorer", "describe_run", "fmt_mm3"]
 
@@ -131,9 +131,7 @@ class AngiogenicExplorer(Explorer):
         self.ref_V = line(
             xs, ys, color=palette.BLACK, dash="dash_dotted", width=2, label="V untreated", opacities=[0.45]
         )
-        self.ghost_V = line(
-            xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.ghost_V = ghost_line(xs, ys)
         self.K_line = line(
             xs, ys, color=palette.VERMILLION, dash="dashed", width=3, label="K, vessel support"
         )
@@ -163,9 +161,7 @@ class AngiogenicExplorer(Explorer):
         self.ref_path = line(
             px, py, color=palette.BLACK, dash="dash_dotted", width=2, label="untreated", opacities=[0.45]
         )
-        self.ghost_path = line(
-            px, py, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.ghost_path = ghost_line(px, py)
         self.path = line(px, py, color=palette.BLUE, width=4, label="this run")
         self.points = bq.Scatter(
             x=np.zeros(3),

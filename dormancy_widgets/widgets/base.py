@@ -33,7 +33,7 @@ from ..models.base import Result
 from ..models.params import Param, validate
 from . import palette
 
-__all__ = ["Explorer", "line", "make_control", "make_figure", "scale_toggle", "view_slider"]
+__all__ = ["Explorer", "ghost_line", "line", "make_control", "make_figure", "scale_toggle", "view_slider"]
 
 _CSS = f"""
 <style>
@@ -211,6 +211,13 @@ def line(
         display_legend=bool(label),
         **kw,
     )
+
+
+def ghost_line(
+    xs: bq.Scale, ys: bq.Scale, *, color: str = palette.GREY, dash: str = "dashed", width: float = 3
+) -> bq.Lines:
+    """The faded copy of a curve that "keep this run" fills (see ``Explorer.ghost_pairs``)."""
+    return line(xs, ys, color=color, dash=dash, width=width, opacities=[palette.GHOST_OPACITY])
 
 
 class Explorer(widgets.VBox):

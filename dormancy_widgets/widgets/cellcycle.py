@@ -12,7 +12,7 @@ import numpy as np
 from ..models import cellcycle
 from ..models.params import validate
 from . import palette
-from .base import Explorer, line, make_figure, scale_toggle, view_slider
+from .base import Explorer, ghost_line, line, make_figure, scale_toggle, view_slider
 
 __all__ = ["CellularDormancyExplorer", "cells", "percent", "switch_curves"]
 
@@ -139,9 +139,7 @@ class CellularDormancyExplorer(Explorer):
             )
         # the lesion's total (top edge of the stack), held for "keep this run"; not drawn itself
         self._total = line(xs, ys, color=palette.BLACK)
-        self.ghost_total = line(
-            xs, ys, color=palette.BLACK, dash="dashed", width=2, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.ghost_total = ghost_line(xs, ys, color=palette.BLACK, width=2)
         self.window_label = bq.Label(
             x=[0.0],
             y=[1.0],
@@ -197,9 +195,7 @@ class CellularDormancyExplorer(Explorer):
         self.apoptotic = line(
             xs2, ys2, color=palette.REDDISH_PURPLE, dash="dashed", width=3, label="apoptotic %"
         )
-        self.ghost_ki67 = line(
-            xs2, ys2, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.ghost_ki67 = ghost_line(xs2, ys2)
         fig2.marks = [
             *self.luzzi_lines.values(),
             self.luzzi_label,

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import comparison, escape
 from . import palette
-from .base import Explorer, line, make_figure
+from .base import Explorer, ghost_line, line, make_figure
 
 __all__ = ["EscapeExplorer", "comparison_table"]
 
@@ -21,6 +21,16 @@ _HAZARD_TOP = 0.05  # per year: the hazard axis never shrinks below this
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%" if x < 0.1 else f"{100 * x:.0f}%"
+
+
+def _curves(xs: bq.Scale, ys: bq.Scale) -> tuple[bq.Lines, ...]:
+    """The four curves both plots show: kept run, no therapy, simulated cohort, exact."""
+    return (
+        ghost_line(xs, ys),
+        line(xs, ys, color=palette.BLACK, dash="dotted", width=2, label="no therapy"),
+        line(xs, ys, color=palette.VERMILLION, dash="dashed", width=2, label="simulated cohort"),
+        line(xs, ys, color=palette.BLUE, width=4, label="exact"),
+    )
 
 
 def _band(xs: bq.Scale, ys: bq.Scale, color: str, opacity: float = 0.22) -> bq.Lines:
@@ -88,12 +98,7 @@ class EscapeExplorer(Explorer):
         self.therapy_label = bq.Label(
             x=[0.0], y=[0.0], text=[""], scales={"x": xs, "y": ys}, colors=[palette.BLUE], default_size=14
         )
-        self.ghost_h = line(xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[0.6])
-        self.untreated_h = line(xs, ys, color=palette.BLACK, dash="dotted", width=2, label="no therapy")
-        self.cohort_h = line(
-            xs, ys, color=palette.VERMILLION, dash="dashed", width=2, label="simulated cohort"
-        )
-        self.exact_h = line(xs, ys, color=palette.BLUE, width=4, label="exact")
+        self.ghost_h, self.untreated_h, self.cohort_h, self.exact_h = _curves(xs, ys)
         fig_h.marks = [
             *self.windows,
             self.therapy_band,
@@ -123,12 +128,7 @@ class EscapeExplorer(Explorer):
             colors=[palette.BLACK],
             default_size=14,
         )
-        self.ghost_r = line(xs2, ys2, color=palette.GREY, dash="dashed", width=3, opacities=[0.6])
-        self.untreated_r = line(xs2, ys2, color=palette.BLACK, dash="dotted", width=2, label="no therapy")
-        self.cohort_r = line(
-            xs2, ys2, color=palette.VERMILLION, dash="dashed", width=2, label="simulated cohort"
-        )
-        self.exact_r = line(xs2, ys2, color=palette.BLUE, width=4, label="exact")
+        self.ghost_r, self.untreated_r, self.cohort_r, self.exact_r = _curves(xs2, ys2)
         fig_r.marks = [
             self.five_years,
             self.five_label,

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..models import growth
 from . import palette
-from .base import Explorer, line, make_figure, view_slider
+from .base import Explorer, ghost_line, line, make_figure, view_slider
 
 __all__ = ["GrowthExplorer"]
 
@@ -87,9 +87,7 @@ class GrowthExplorer(Explorer):
             stroke_width=0,
         )
         self.detect_marker = line(xs, ys, color=palette.VERMILLION, dash="dotted", width=2)
-        self.ghost = line(
-            xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.ghost = ghost_line(xs, ys)
         self.curve = line(xs, ys, color=palette.BLUE, width=4)
         fig.marks = [
             self.plateau,

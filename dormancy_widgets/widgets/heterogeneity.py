@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import heterogeneity
 from . import palette
-from .base import Explorer, line, make_figure
+from .base import Explorer, ghost_line, line, make_figure
 
 __all__ = ["HeterogeneityExplorer", "display_cap", "histogram_steps"]
 
@@ -86,9 +86,7 @@ class HeterogeneityExplorer(Explorer):
             xs.min = 0.0
             ys.min = 0.0
             self._hist_scales[arm] = (xs, ys)
-            self.ghost_hist[arm] = line(
-                xs, ys, color=palette.GREY, dash="dotted", width=2, opacities=[palette.GHOST_OPACITY + 0.3]
-            )
+            self.ghost_hist[arm] = ghost_line(xs, ys, dash="dotted", width=2)
             self.hist[arm] = bq.Lines(
                 x=np.zeros(0),
                 y=np.zeros(0),
@@ -131,9 +129,7 @@ class HeterogeneityExplorer(Explorer):
         self.equal_share = line(xs, ys, color=palette.GREY, dash="dashed", width=2, label="all clones equal")
         self.equal_share.x = np.array([0.0, 100.0])
         self.equal_share.y = np.array([0.0, 100.0])
-        self.origin_ghost = line(
-            xs, ys, color=palette.GREY, dash="dotted", width=2, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.origin_ghost = ghost_line(xs, ys, dash="dotted", width=2)
         self.origin = line(xs, ys, color=palette.BLUISH_GREEN, width=3, label="this run")
         fig.marks = [self.equal_share, self.origin_ghost, self.origin]
         self.fig_origin = fig

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..models import immune
 from . import palette
-from .base import Explorer, line, make_figure
+from .base import Explorer, ghost_line, line, make_figure
 
 __all__ = ["ImmuneExplorer", "branches", "equilibria_table", "sci"]
 
@@ -143,9 +143,7 @@ class ImmuneExplorer(Explorer):
             label="dE/dt = 0 before",
         )
         self.e_nullcline_before_hi = line(xs, ys, color=palette.GREY, dash="dash_dotted", width=2)
-        self.ghost_traj = line(
-            xs, ys, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.ghost_traj = ghost_line(xs, ys)
         self.trajectory = line(xs, ys, color=palette.BLUE, width=3, label="trajectory")
         self.eq_marks: dict[str, bq.Scatter] = {}
         for kind, (marker, color) in KIND_STYLE.items():
@@ -241,9 +239,7 @@ class ImmuneExplorer(Explorer):
         self.dormant_line = line(
             txs, tys, color=palette.GREY, dash="dash_dotted", width=2, label="dormant state T*"
         )
-        self.ghost_T = line(
-            txs, tys, color=palette.GREY, dash="dashed", width=3, opacities=[palette.GHOST_OPACITY + 0.3]
-        )
+        self.ghost_T = ghost_line(txs, tys)
         self.series_E = line(txs, tys, color=palette.BLUE, dash="dashed", width=3, label="effector cells E")
         self.series_T = line(txs, tys, color=palette.VERMILLION, width=3, label="tumour cells T")
         series.marks = [

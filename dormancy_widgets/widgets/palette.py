@@ -21,7 +21,7 @@ SERIES = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLAC
 DASHES = ("solid", "dashed", "dotted", "dash_dotted", "solid", "dashed", "dotted", "dash_dotted")
 
 #: opacity of a kept ("ghost") run drawn for comparison
-GHOST_OPACITY = 0.35
+GHOST_OPACITY = 0.65
 
 #: font sizes in px, chosen to read from the back of a lecture room on a projector
 FONT_TICKS = "15px"
