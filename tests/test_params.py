@@ -5,7 +5,17 @@ import math
 import numpy as np
 import pytest
 
-from dormancy_widgets.models.params import Param, Preset, batch_shape, param_table, validate, validate_time
+from dormancy_widgets.models import MECHANISMS, mechanism
+from dormancy_widgets.models.params import (
+    Param,
+    Preset,
+    batch_shape,
+    param_table,
+    rng,
+    validate,
+    validate_seed,
+    validate_time,
+)
 
 PARAMS = {
     "r": Param("r", 0.5, 0.0, 2.0, unit="/day", label="r, growth rate", doc="rate"),
@@ -59,11 +69,69 @@ def test_shapes_must_broadcast():
     assert batch_shape(v) == (3, 4)
 
 
+BAD_TIMES = [
+    [0, 2, 1],
+    [0, np.nan],
+    [0, np.inf],
+    [-1, 0],
+    [[0, 1]],
+    [],
+    ["0", "1"],
+    np.array(["0", "1"]),
+    "5",
+    [0, 1 + 0j],
+    np.array([0.0, 1.0], dtype=complex),
+    [[0, 1], [2]],
+    None,
+    True,
+    [True, False],
+]
+
+
 def test_validate_time():
     assert validate_time(5.0).shape == (1,)
-    for bad in ([0, 2, 1], [0, np.nan], [-1, 0], [[0, 1]], []):
-        with pytest.raises(ValueError, match="t "):
+    assert validate_time([0, 0, 2]).tolist() == [0.0, 0.0, 2.0]  # repeated times are allowed
+    for bad in BAD_TIMES:
+        with pytest.raises(ValueError, match=r"^t "):
             validate_time(bad)
+
+
+BAD_SEEDS = ["abc", -1, 1.5, float("nan"), True, [1, 2], 2.0]
+
+
+def test_validate_seed_and_rng():
+    for good in (None, 0, 7, np.int64(3), 2**40, np.random.SeedSequence(1)):
+        assert validate_seed(good) is good
+        assert isinstance(rng(good), np.random.Generator)
+    g = np.random.default_rng(1)
+    assert rng(g) is g  # a stream is shared, not re-seeded
+    assert rng(5).random() == np.random.default_rng(5).random()
+    for bad in BAD_SEEDS:
+        with pytest.raises(ValueError, match=r"^seed = .* is not allowed"):
+            validate_seed(bad)
+        with pytest.raises(ValueError, match=r"^seed "):
+            rng(bad)
+
+
+@pytest.mark.parametrize("name", sorted(MECHANISMS))
+def test_every_model_names_t_and_seed_and_categorical_ragged_lists(name):
+    """Bad times, bad seeds and ragged categorical lists raise ValueError naming the argument,
+    in every mechanism (stochastic ones would otherwise fail inside numpy's bit generator)."""
+    model = mechanism(name)
+    short = np.asarray(model.DEFAULT_T)[:3]
+    for bad in BAD_TIMES:
+        with pytest.raises(ValueError, match=r"^t "):
+            model.simulate(bad, seed=1)
+    for bad in BAD_SEEDS:
+        if not model.STOCHASTIC and name not in ("angiogenic", "cellcycle"):
+            continue  # deterministic models owned elsewhere ignore the seed
+        with pytest.raises(ValueError, match=r"^seed = "):
+            model.simulate(short, seed=bad)
+    for pname, p in model.PARAMS.items():
+        if p.categorical:
+            ragged = [[p.choices[0]], [p.choices[0], p.choices[-1]]]
+            with pytest.raises(ValueError, match=rf"^{pname} = "):
+                model.simulate(short, seed=1, **{pname: ragged})
 
 
 def test_param_declaration_rejects_inconsistent_defaults():

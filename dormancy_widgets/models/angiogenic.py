@@ -86,7 +86,7 @@ from numpy.typing import ArrayLike
 
 from . import solvers
 from .base import Result
-from .params import Param, Preset, validate, validate_time
+from .params import Param, Preset, validate, validate_seed, validate_time
 
 __all__ = [
     "ACCURACY",
@@ -818,6 +818,7 @@ def simulate(
     model is deterministic).
     """
     times = validate_time(t)
+    validate_seed(seed)
     p = validate(PARAMS, params)
     if h is not None and not (isinstance(h, (int, float)) and 0 < h <= 1):
         raise ValueError(f"h = {h!r} is not allowed: the step must be a number of days in (0, 1].")

@@ -94,6 +94,7 @@ from numpy.typing import ArrayLike
 from . import solvers
 from .base import Result
 from .params import Param, Preset, batch_shape, validate, validate_time
+from .params import rng as make_rng
 
 __all__ = [
     "DEFAULT_T",
@@ -434,7 +435,7 @@ def simulate(t: ArrayLike, *, seed: int | np.random.Generator | None = None, **p
     shape = batch_shape(p)
     n_groups = int(np.prod(shape, dtype=int))
     flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = make_rng(seed)
     n_t = times.size
 
     n_inj = flat["n_cells"].astype(np.int64)

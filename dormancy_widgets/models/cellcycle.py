@@ -85,7 +85,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .base import Result
-from .params import Param, Preset, batch_shape, validate, validate_time
+from .params import Param, Preset, batch_shape, validate, validate_seed, validate_time
+from .params import rng as make_rng
 
 __all__ = [
     "DEFAULT_T",
@@ -676,6 +677,7 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> CellCycleResul
     signature and ignored: the model is deterministic (see ``simulate_stochastic``).
     """
     times = validate_time(t)
+    validate_seed(seed)
     p = validate(PARAMS, params)
     P, Q, D = _evolve(p, _start(p), times)
     return CellCycleResult(t=times, params=p, P=P, Q=Q, D=D)
@@ -762,7 +764,7 @@ def simulate_stochastic(
         )
     if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or not 1 <= cap <= 10**7:
         raise ValueError(f"cap = {cap!r} is not allowed: cap must be a whole number from 1 to 10000000.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = make_rng(seed)
     shape = batch_shape(p) + (int(lesions),)
     size = int(np.prod(shape, dtype=int))
     flat = {k: np.broadcast_to(np.asarray(v)[..., None], shape).reshape(-1) for k, v in p.items()}

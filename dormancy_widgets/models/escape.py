@@ -89,6 +89,7 @@ from numpy.typing import ArrayLike
 from .base import Result
 from .growth import CLINICAL, MICROSCOPIC, doublings
 from .params import Param, Preset, batch_shape, validate, validate_time
+from .params import rng as make_rng
 
 __all__ = [
     "COHORT_BANDWIDTH_DAYS",
@@ -788,7 +789,7 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> EscapeResult:
         lam0 = _evaluate(times, p0, what="cum")
     else:
         h0, lam0 = h, lam
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = make_rng(seed)
     n_max = int(np.max(p["n_patients"]))
     relapse, exists = sample_relapse_times(p, n_max, rng)
     r_c, h_c = _cohort_curves(times, relapse, exists)

@@ -86,6 +86,7 @@ from numpy.typing import ArrayLike
 
 from .base import Result
 from .params import Param, Preset, batch_shape, validate, validate_time
+from .params import rng as make_rng
 
 __all__ = [
     "DEFAULT_T",
@@ -409,7 +410,7 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> HeterogeneityR
     times = validate_time(t)
     p = validate(PARAMS, params)
     shape = batch_shape(p)
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     b = {k: np.broadcast_to(v, shape) for k, v in p.items()}
     n_clones = int(np.max(b["clones"]))
     n_mice = int(np.max(b["mice"]))

@@ -19,7 +19,9 @@ __all__ = [
     "Preset",
     "batch_shape",
     "param_table",
+    "rng",
     "validate",
+    "validate_seed",
     "validate_time",
 ]
 
@@ -100,7 +102,13 @@ def _label(p: Param) -> str:
 
 
 def _check_choice(p: Param, value: Any) -> Any:
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):  # a ragged list of names
+        raise ValueError(
+            f"{p.name} = {value!r} is not allowed: {p.name} must be {p.describe_range()}, "
+            f"or a rectangular array of them."
+        ) from None
     if arr.dtype.kind not in "US":
         raise ValueError(f"{p.name} = {value!r} is not allowed: {p.name} must be {p.describe_range()}.")
     bad = ~np.isin(arr, p.choices)
@@ -184,25 +192,62 @@ def batch_shape(values: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def validate_time(t: Any, *, name: str = "t", unit: str = "days", high: float = 1e6) -> np.ndarray:
-    """Check an output time grid: 1-D, finite, non-negative, non-decreasing, at most ``high``."""
+    """Check an output time grid like a ``Param``: numbers (not strings, booleans or complex
+    numbers), 1-D, non-empty, finite, from 0 to ``high``, non-decreasing. Repeated times are
+    allowed (a run may be asked for the same time twice)."""
+    what = f"{name} must be a non-empty 1-D array of real times in {unit}, sorted, from 0 to {_fmt(high)}"
+    if t is None or isinstance(t, (str, bytes, bool, np.bool_)):
+        raise ValueError(f"{name} = {t!r} is not allowed: {what}.")
     try:
-        arr = np.asarray(t, dtype=float)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"{name} = {t!r} is not allowed: {name} must be a 1-D array of times in {unit}."
-        ) from None
+        arr = np.asarray(t)
+    except (ValueError, TypeError):  # ragged lists
+        raise ValueError(f"{name} = {t!r} is not allowed: {what}.") from None
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} = {t!r} is not allowed: {what} (got an array of dtype {arr.dtype}).")
+    arr = arr.astype(float)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of times in {unit}; got shape {arr.shape}.")
+        raise ValueError(f"{name} has shape {arr.shape}, which is not allowed: {what}.")
     if not np.all(np.isfinite(arr)) or arr.min() < 0 or arr.max() > high:
         raise ValueError(
             f"{name} must hold finite times from 0 to {_fmt(high)} {unit}; "
             f"got values from {arr.min()} to {arr.max()}."
         )
     if np.any(np.diff(arr) < 0):
-        raise ValueError(f"{name} must be non-decreasing (sorted times in {unit}).")
+        i = int(np.argmax(np.diff(arr) < 0))
+        raise ValueError(
+            f"{name} must be non-decreasing (sorted times in {unit}); "
+            f"{name}[{i + 1}] = {arr[i + 1]:g} comes after {name}[{i}] = {arr[i]:g}."
+        )
     return arr
+
+
+#: what a seed may be: nothing (fresh entropy), a whole number, or numpy's own seed objects
+SEED_KINDS = "None, a whole number from 0 up, a numpy Generator or a numpy SeedSequence"
+
+
+def validate_seed(seed: Any, *, name: str = "seed") -> Any:
+    """Check a random seed like a ``Param``; return it unchanged.
+
+    Accepted: ``None``, a non-negative whole number (Python or numpy integer), a
+    ``numpy.random.Generator`` (used as is) or a ``numpy.random.SeedSequence``. Anything
+    else (strings, negative or fractional numbers, NaN, booleans) raises ``ValueError``
+    naming ``seed``: numpy's own messages would not say which argument was wrong.
+    """
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) and seed >= 0:
+        return seed
+    raise ValueError(f"{name} = {seed!r} is not allowed: {name} must be {SEED_KINDS}.")
+
+
+def rng(seed: Any = None) -> np.random.Generator:
+    """The one source of random numbers of every model: ``numpy.random.default_rng(seed)``
+    after ``validate_seed``; a ``Generator`` is passed through, so that one stream can be
+    shared by the steps of a model."""
+    seed = validate_seed(seed)
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def param_table(params: Mapping[str, Param]) -> list[dict[str, str]]:

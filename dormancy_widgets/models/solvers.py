@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import params
+
 __all__ = ["BD_CAP", "birth_death", "choose_step", "extinction_probability", "rk4", "tau_leap"]
 
 State = tuple[np.ndarray, ...]
@@ -85,8 +87,7 @@ def choose_step(
 BD_CAP = 10**12
 
 
-def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+_rng = params.rng
 
 
 def _bd_transition(b: np.ndarray, d: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
