@@ -225,6 +225,59 @@ def test_overflowing_growth_is_capped_without_warnings():
     assert r.P[-1] == cc.N_CAP
 
 
+def _piecewise_expm(p: dict, t: np.ndarray, y0) -> np.ndarray:
+    """(P, Q, D) at ``t`` as products of 3x3 matrix exponentials (scipy), piece by piece."""
+    from scipy.linalg import expm
+
+    cuts = sorted([p["t_drug"], p["t_drug"] + p["drug_days"], float(cc.block_day(p["t_block"]))])
+    out = []
+    for tt in t:
+        y, a = np.array(y0, dtype=float), 0.0
+        for e in [*(c for c in cuts if c < tt), tt]:
+            if e > a:
+                mid = (a + e) / 2
+                drug = p["t_drug"] <= mid < p["t_drug"] + p["drug_days"]
+                y = expm(matrix(p, drug=drug, blocked=mid >= cc.block_day(p["t_block"])) * (e - a)) @ y
+                a = e
+        out.append(y)
+    return np.array(out).T
+
+
+def test_state_past_the_reporting_ceiling_is_carried_exactly_across_switch_days():
+    """A growing lesion passes 1e15 cells before a long, strong drug course kills it back:
+    the counts after the course are exact (they were ~1e4 instead of 1.85e9 when the carried
+    state was clipped at the ceiling); only counts above the ceiling are shown at it."""
+    p = full(s=-2.0, beta=2.0, N0=1e6, t_drug=20.0, drug_days=60.0, k=10.0, mu_q=0.3, c=1.0)
+    t = np.array([0.0, 20.0, 50.0, 80.0, 100.0])
+    r = cc.simulate(t, **p)
+    ref = _piecewise_expm(p, t, [r.P[0], r.Q[0], r.D[0]])
+    got = np.vstack([r.P, r.Q, r.D])
+    below = ref < cc.N_CAP
+    assert ref[0, 3] == pytest.approx(1.8506e9, rel=1e-4) and ref[0, 1] > 1e20  # in range
+    np.testing.assert_allclose(got[below], ref[below], rtol=1e-9)
+    assert np.all(got[~below] == cc.N_CAP)
+    # the same with the drug switched on by a p38 inhibitor day instead (three pieces)
+    q = {**p, "t_block": 90.0}
+    r = cc.simulate(t, **q)
+    ref = _piecewise_expm(q, t, [r.P[0], r.Q[0], r.D[0]])
+    below = ref < cc.N_CAP
+    np.testing.assert_allclose(np.vstack([r.P, r.Q, r.D])[below], ref[below], rtol=1e-9)
+
+
+def test_extinction_probability_is_zero_when_g0_cells_neither_wake_nor_die():
+    """With r_i = 0 and μ_q = 0 a G0 cell lives for ever: its line never dies out (x_Q = 0),
+    and a P cell's line dies out only if it dies before entering G0 (closed form below)."""
+    p = full(s=2.0, ri_max=0.0, mu_q=0.0, mu_p=0.1, beta=0.05)
+    x = cc.extinction_probability(**p)
+    assert x["Q"] == 0.0
+    r0 = matrix(p)[1, 0]
+    b, mp = 0.05, 0.1
+    # β x² − (β + μ_p + r₀) x + μ_p = 0, smaller root
+    lin = b + mp + r0
+    exact = (lin - math.sqrt(lin * lin - 4 * b * mp)) / (2 * b)
+    assert x["P"] == pytest.approx(exact, rel=1e-12) and x["P"] < 1
+
+
 def test_batches_with_different_switch_days_equal_single_runs():
     t_drug = np.array([0.0, 10.0, 75.0, 200.0])
     t_block = np.array([[5.0], [40.0], [365.0]])

@@ -72,7 +72,10 @@ by the drug, and no cell becomes resistant. Dead cells stay visible for about ei
 the calibrated clearance rate, far longer than the hours usually quoted for apoptotic
 bodies: Luzzi's dormant cells are a snapshot of few cells, not a population in balanced
 turnover, and the model lumps slow and fast forms of death. The calibration uses numbers
-from mouse melanoma in liver; the clock (``β``) is not from any measurement.
+from mouse melanoma in liver; the clock (``β``) is not from any measurement. Nothing limits
+growth: the model has no carrying capacity, so a growing lesion grows exponentially for ever;
+a real host dies long before (10¹² cells is about a kilogram of tumour). Counts above
+``N_CAP`` (10¹⁵ cells) are shown as ``N_CAP``; the calculation behind them is not clipped.
 """
 
 from __future__ import annotations
@@ -117,8 +120,11 @@ DEFAULT_T = np.linspace(0.0, 150.0, 301)
 #: choice standing for the p38 blockade that interrupted dormancy in Aguirre-Ghiso 2003
 P38_BLOCK = 2.0
 
-#: Cells are capped here so arrays stay finite: 1e15 cells (a tonne of tumour) is far beyond
-#: any host. Once a compartment reaches the cap its numbers (and the mix) are not meaningful.
+#: Reporting ceiling, not biology: counts above 1e15 cells (about a tonne of tumour, where a
+#: host dies near 1e12 cells, about a kilogram) are *shown* as 1e15 so that arrays stay
+#: finite. The state carried across drug and inhibitor days is never clipped (it is kept as a
+#: mix and the logarithm of its size), so a lesion that grows past the ceiling and is then
+#: killed back comes out exact. The model has no carrying capacity (see "too simple").
 N_CAP = 1e15
 
 #: exponents are clipped here before exp(); e^600 ~ 1e260 times any in-range factor is finite
@@ -463,12 +469,20 @@ def _eig(r: dict[str, np.ndarray]) -> _Eig:
 
 
 def _propagate(
-    r: dict[str, np.ndarray], tau: np.ndarray, y: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """State after ``tau`` days of constant rates ``r``, from ``y`` = (P, Q, D); exact."""
+    r: dict[str, np.ndarray],
+    tau: np.ndarray,
+    y: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """State after ``tau`` days of constant rates ``r``, from ``y`` = (P, Q, D); exact.
+
+    Returned as ``(y * e^(-m), m)`` with ``m = max(λ1 τ, 0)``: every exponential is taken of
+    an exponent shifted down by ``m`` (divided differences of exp shift the same way), so no
+    term overflows however long the piece; the caller keeps ``m`` as a log scale.
+    """
     g = _eig(r)
     P0, Q0, D0 = y
-    x1, x2, xc = g.lam1 * tau, g.lam2 * tau, -r["c"] * tau
+    m = np.maximum(g.lam1 * tau, 0.0)
+    x1, x2, xc = g.lam1 * tau - m, g.lam2 * tau - m, -r["c"] * tau - m
     e1, e2 = _exp(x1), _exp(x2)
     f12 = tau * _dd1(x1, x2)
     P = (g.w1 * e1 + g.w2 * e2) * P0 + r["ri"] * f12 * Q0
@@ -478,7 +492,7 @@ def _propagate(
     from_p = (g.w1 * j1c + g.w2 * j2c) * P0 + r["ri"] * j12 * Q0  # ∫ e^{-c(τ-s)} P(s) ds
     from_q = r["r0"] * j12 * P0 + (g.w2 * j1c + g.w1 * j2c) * Q0  # ∫ e^{-c(τ-s)} Q(s) ds
     D = _exp(xc) * D0 + r["g_p"] * from_p + r["mu_q"] * from_q
-    return P, Q, D
+    return (P, Q, D), m
 
 
 def _breakpoints(p: dict[str, Any]) -> np.ndarray:
@@ -494,12 +508,30 @@ def _piece_rates(p: dict[str, Any], at: np.ndarray) -> dict[str, np.ndarray]:
     return rates(p, drug=drug, blocked=at >= block_day(p["t_block"]))
 
 
-def _cap(y: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    return tuple(np.minimum(v, N_CAP) for v in y)
+def _shown(y: tuple[np.ndarray, ...], log_scale: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Counts ``y * e^log_scale`` as reported, held at ``N_CAP`` above it (reporting only)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = np.exp(np.minimum(log_scale, 700.0))
+        return tuple(np.minimum(np.where(v > 0, v * scale, 0.0), N_CAP) for v in y)
+
+
+def _renormalise(
+    y: tuple[np.ndarray, ...], log_scale: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Carry the state as (mix summing to 1, log of the total): never clipped, never overflowing."""
+    total = y[0] + y[1] + y[2]
+    pos = total > 0
+    safe = np.where(pos, total, 1.0)
+    return tuple(v / safe for v in y), log_scale + np.log(safe)
 
 
 def _evolve(p: dict[str, Any], y0: tuple[np.ndarray, ...], times: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Exact (P, Q, D) at ``times`` (broadcasting with ``batch_shape + (T,)``) from ``y0`` at day 0."""
+    """Exact (P, Q, D) at ``times`` (broadcasting with ``batch_shape + (T,)``) from ``y0`` at day 0.
+
+    The state carried from one piece of constant rates to the next is exact (a mix and the
+    logarithm of its total, see ``_renormalise``); only the counts reported at the output
+    times are held at ``N_CAP``.
+    """
     bp = _breakpoints(p)
     starts = np.concatenate([np.zeros(bp.shape[:-1] + (1,)), bp], axis=-1)
     ends = np.concatenate([bp, np.full(bp.shape[:-1] + (1,), np.inf)], axis=-1)
@@ -507,6 +539,7 @@ def _evolve(p: dict[str, Any], y0: tuple[np.ndarray, ...], times: np.ndarray) ->
     times = np.asarray(times, dtype=float)
     t_max = float(np.max(times))
     y = tuple(np.asarray(v, dtype=float)[..., None] for v in y0)
+    y, log_scale = _renormalise(y, np.zeros(np.broadcast_shapes(*(v.shape for v in y))))
     shape = np.broadcast_shapes(bp.shape[:-1] + (1,), times.shape)
     out = [np.zeros(shape) for _ in range(3)]
     for j in range(4):
@@ -520,13 +553,14 @@ def _evolve(p: dict[str, Any], y0: tuple[np.ndarray, ...], times: np.ndarray) ->
             # only the output times inside this piece are computed (compressed to 1-D)
             tau = np.broadcast_to(times - s0, shape)[sel]
             rs = {k: np.broadcast_to(v, shape)[sel] for k, v in r.items()}
-            yt = _cap(_propagate(rs, tau, tuple(np.broadcast_to(v, shape)[sel] for v in y)))
-            for o, v in zip(out, yt):
+            yt, m = _propagate(rs, tau, tuple(np.broadcast_to(v, shape)[sel] for v in y))
+            for o, v in zip(out, _shown(yt, np.broadcast_to(log_scale, shape)[sel] + m)):
                 o[sel] = v
         if j < 3:
             if np.all(s1 > t_max):
                 break
-            y = _cap(_propagate(r, length, y))
+            y, m = _propagate(r, length, y)
+            y, log_scale = _renormalise(y, log_scale + m)
     return tuple(out)
 
 
@@ -730,7 +764,9 @@ def extinction_probability(**params: Any) -> dict[str, Any]:
     denom = lin + np.sqrt(disc)
     xp = np.where(denom > 0, 2.0 * const / np.where(denom > 0, denom, 1.0), 1.0)
     xp = np.clip(xp, 0.0, 1.0)
-    xq = np.where(e > 0, (ri * xp + mq) / safe_e, 1.0)
+    # a G0 cell that can neither wake nor die (r_i = μ_q = 0) lives for ever: its line
+    # never dies out, x_Q = 0 (and the P equation above already counts it as a survivor)
+    xq = np.where(e > 0, (ri * xp + mq) / safe_e, 0.0)
     return {"P": _scalar(xp), "Q": _scalar(np.clip(xq, 0.0, 1.0))}
 
 
