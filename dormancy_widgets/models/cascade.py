@@ -1,12 +1,15 @@
 """Metastatic inefficiency: what becomes of thousands of tumour cells that reach an organ.
 
 Most cells that leave a tumour never form a metastasis. Luzzi et al. 1998 (Am J Pathol
-153:865) followed B16F1 melanoma cells injected into the portal vein of mice, cell by cell,
-in the liver [sec, abstract as quoted]: about 80% of the injected cells survived and
-crossed the vessel wall by day 3; only 1 in 40 of those started to divide, forming
-micrometastases of 4-16 cells by day 3; only 1 in 100 micrometastases became a macroscopic
-tumour by day 13 (0.02% of the injected cells), most micrometastases disappeared; and 36%
-of the injected cells were still there on day 13 as solitary, non-dividing (dormant) cells.
+153:865) injected B16F1 melanoma cells into a mesenteric vein of mice, from where they
+reach the liver through the portal circulation, and followed them cell by cell in the
+liver [sec, abstract as quoted]: about 80% of the injected cells survived and crossed the
+vessel wall by day 3; 1 in 40 of those formed micrometastases, counted as the clusters of
+4-16 cells present on day 3; only 1 in 100 of those micrometastases became a macroscopic
+tumour by day 13, and most micrometastases disappeared; and 36% of the injected cells were
+still there on day 13 as solitary cells, most of which were dormant. The often-quoted 0.02%
+of injected cells in macroscopic tumours is arithmetic (0.8 × 1/40 × 1/100), not a number
+stated in the abstract as quoted.
 The late, inefficient steps of the cascade (colonization), not survival in the blood or
 extravasation, are where metastasis fails (Massagué & Obenauf 2016, Nature 529:298).
 
@@ -33,20 +36,27 @@ The expected numbers in each compartment follow linear equations for one cell
 ``k_ex / (k_ex + mu_v) · (1 - exp(-(k_ex + mu_v) t))``.
 
 **States** (counts per run, time last): ``arrested``, ``settling``, ``dormant`` (single
-cells), ``micro`` and ``macro`` (living lesions below and above ``N_mac``), ``lost``
-(lesions that died out), ``dead`` (single cells that died), and the running totals
-``extravasated`` and ``started`` (lesions founded). ``largest`` is the size of the biggest
-living lesion. ``summary()`` gives each as a fraction of the injected cells at the last
-time; ``fractions_at(day)`` at any output time; ``luzzi_fractions`` the numbers Luzzi
-et al. report, at their days 3 and 13.
+cells), ``micro`` and ``macro`` (living lesions below and above ``N_mac``), ``present``
+(living lesions of at least ``MICRO_MIN`` = 4 cells: the micrometastases a microscope
+counts), ``lost`` (lesions that died out), ``dead`` (single cells that died), and the
+running totals ``extravasated`` and ``started`` (every lesion founded, including the lost
+ones and the 1-3-cell clusters: a model quantity that no microscope sees). ``largest`` is
+the size of the biggest living lesion. ``summary()`` gives each as a fraction of the
+injected cells at the last time; ``fractions_at(day)`` at any output time;
+``luzzi_fractions`` the numbers Luzzi et al. report, at their days 3 and 13, counted as
+they counted them.
 
 **Parameter batches and cells.** Every parameter may be an array. A batch of parameter sets
 is simulated as one flat population of ``sum(n_cells)`` cells, each tagged with its batch
-member, and counted back into arrays of shape ``batch_shape + (len(t),)``. Lesions are
-followed one output interval at a time, all batch members together, and only living
-lesions stay in the working arrays. A lesion founded between two output times is brought
-to the next output time exactly by rescaling time (a birth-death process with rates
-``b, d`` run for ``a`` days has the law of one with rates ``a·b, a·d`` run for one day).
+member, and counted back into arrays of shape ``batch_shape + (len(t),)``. The population
+is processed in chunks of ``CHUNK`` cells (all batch members together within a chunk), so
+the working arrays stay small at a million cells; the counts of the chunks add up. Lesions
+are followed one output interval at a time, and only living lesions stay in the working
+arrays. Size histories are kept for at most ``LESION_ROWS`` lesions per batch member (a
+random sample), so a result's arrays are bounded whatever ``n_cells``. A lesion founded
+between two output times is brought to the next output time exactly by rescaling time (a
+birth-death process with rates ``b, d`` run for ``a`` days has the law of one with rates
+``a·b, a·d`` run for one day).
 
 **Calibration (preset ``luzzi1998``).** Three rates are teaching choices (so marked in the
 parameter table): a cell leaves the vessel after about 16 hours on average
@@ -56,15 +66,19 @@ a mean cell cycle of 17 hours). Dormant cells die at 1% a day and wake at 0.01% 
 (``mu_q``, ``k_w``; not measured by Luzzi et al.). The macroscopic size is ``N_mac = 1e4``
 cells (a nodule of about 0.27 mm, a teaching convention for "visible on the liver
 surface"). The other rates were then tuned so that the model's *expected* fractions
-(``expected_fractions``, exact up to a quadrature step) hit the published ones: ``k_ex``
-solves extravasated(day 3) = 0.80 in closed form; ``k_m``, ``k_q`` and ``d`` were found
-together by a three-equation root search (a Newton-type solver) on
-started(3)/extravasated(3) = 1/40, dormant(13) = 0.36 and macroscopic(13) = 0.0002 of the
-injected cells, then rounded to four digits (the expected fractions stay within 0.2%).
-The tuned ``d/b = 0.58``: more than half of all micrometastases die out by chance alone.
-As a check that was not tuned, the lesions alive on day 3 hold about 5 cells on average,
-within the 4-16 cells Luzzi et al. describe. Sampled runs scatter around these
-expectations with binomial error; the tests check both.
+(``expected_fractions``, exact up to a quadrature step), counted as Luzzi et al. counted,
+hit the published ones: ``k_ex`` solves extravasated(day 3) = 0.80 in closed form; ``k_m``,
+``k_q`` and ``d`` were found together by a three-equation root search (a Newton-type
+solver) on present(3)/extravasated(3) = 1/40 (lesions of at least 4 cells alive on day 3),
+solitary(13) = 0.36 and macroscopic(13)/present(3) = 1/100, then rounded to four digits
+(the expected fractions stay within 0.2%). The 0.02% macroscopic on day 13 then follows as
+the product 0.8 × 1/40 × 1/100. The tuned ``d/b = 0.61``: most lesions die out by chance
+alone, and the lesions *founded* by day 3 are about four times as many as those present
+with 4 or more cells (1 in 9.4 extravasated cells founds one; ``started``). Checks that were
+not tuned: almost all solitary cells on day 13 are dormant (settling cells have committed
+long before), and the micrometastases present on day 3 mostly hold 4-16 cells (their
+median is within that range), the sizes Luzzi et al. describe. Sampled runs scatter around
+these expectations with binomial error; the tests check both.
 
 **Where the model is too simple.** Cells act independently: no crowding, no help between
 neighbours, no immune system, no angiogenesis (a real micrometastasis that cannot recruit
@@ -98,9 +112,12 @@ from .params import rng as make_rng
 
 __all__ = [
     "DEFAULT_T",
+    "LESION_ROWS",
     "LUZZI1998",
     "LUZZI_CITATION",
     "LUZZI_LABELS",
+    "MICRO_MIN",
+    "MODEL_LABELS",
     "PARAMS",
     "PRESETS",
     "STOCHASTIC",
@@ -118,27 +135,39 @@ DEFAULT_T = np.linspace(0.0, 13.0, 27)
 
 LUZZI_CITATION = "Luzzi et al. 1998, Am J Pathol 153:865 [sec, abstract as quoted]"
 
-#: The published fractions (targets, not model output): B16F1 cells in the mouse liver.
+#: The published fractions (targets, not model output): B16F1 cells in the mouse liver,
+#: counted as Luzzi et al. counted them (what is *present* at the time).
 LUZZI1998: dict[str, float] = {
     #: injected cells that survived and extravasated by day 3
     "extravasated_day3": 0.80,
-    #: extravasated cells that started micrometastases by day 3 (1 in 40)
+    #: extravasated cells with a micrometastasis (a living lesion of >= 4 cells; Luzzi saw
+    #: 4-16) present on day 3 (1 in 40)
     "micro_per_extravasated_day3": 1 / 40,
-    #: injected cells that remain as solitary dormant cells at day 13
-    "dormant_day13": 0.36,
-    #: injected cells that formed macroscopic metastases by day 13 (0.02%)
+    #: injected cells present as solitary cells on day 13 (36%; "most of which were dormant")
+    "solitary_day13": 0.36,
+    #: injected cells in macroscopic metastases on day 13: 0.8 x 1/40 x 1/100 = 0.02%, the
+    #: product of the other numbers (arithmetic; the abstract as quoted does not state it)
     "macro_day13": 0.0002,
-    #: micrometastases (started by day 3) that became macroscopic by day 13 (1 in 100)
+    #: micrometastases present on day 3 that became macroscopic by day 13 (1 in 100)
     "macro_per_micro": 0.01,
 }
 
 #: what each ``LUZZI1998`` number is, in words (for lessons and readouts)
 LUZZI_LABELS: dict[str, str] = {
     "extravasated_day3": "Injected cells extravasated by day 3",
-    "micro_per_extravasated_day3": "Extravasated cells that started micrometastases by day 3",
-    "dormant_day13": "Injected cells left as solitary dormant cells on day 13",
-    "macro_day13": "Injected cells that formed macroscopic metastases by day 13",
-    "macro_per_micro": "Micrometastases (started by day 3) macroscopic by day 13",
+    "micro_per_extravasated_day3": "Extravasated cells with a micrometastasis (≥ 4 cells) present on day 3",
+    "solitary_day13": "Injected cells present as solitary cells on day 13 (most dormant)",
+    "macro_day13": "Injected cells in macroscopic metastases on day 13 (0.8 × 1/40 × 1/100, arithmetic)",
+    "macro_per_micro": "Micrometastases present on day 3 that were macroscopic by day 13",
+}
+
+#: model-only quantities that ``luzzi_fractions`` also returns, NOT published numbers: lesions
+#: ever founded count the ones already lost and the 1-3-cell clusters a microscope does not
+#: call micrometastases
+MODEL_LABELS: dict[str, str] = {
+    "started_per_extravasated_day3": "Extravasated cells that founded a lesion by day 3 (model only)",
+    "dormant_day13": "Injected cells dormant on day 13 (model only; part of the solitary cells)",
+    "macro_per_started": "Lesions founded by day 3 that were macroscopic by day 13 (model only)",
 }
 
 _T = "teaching choice"
@@ -188,7 +217,7 @@ PARAMS: dict[str, Param] = {
         ),
         Param(
             "k_m",
-            0.02824,
+            0.1202,
             1e-4,
             10.0,
             unit="/day",
@@ -196,11 +225,12 @@ PARAMS: dict[str, Param] = {
             doc="rate at which a settling single cell starts a micrometastasis",
             log=True,
             step=_LOG_STEP,
-            source="tuned: 1 in 40 extravasated cells start micrometastases by day 3 (Luzzi 1998)",
+            source="tuned: 1 in 40 extravasated cells have a micrometastasis (>= 4 cells) present on day 3 "
+            "(Luzzi 1998)",
         ),
         Param(
             "k_q",
-            0.4989,
+            0.499,
             1e-4,
             10.0,
             unit="/day",
@@ -208,11 +238,11 @@ PARAMS: dict[str, Param] = {
             doc="rate at which a settling single cell enters dormancy",
             log=True,
             step=_LOG_STEP,
-            source="tuned: 36% solitary dormant cells at day 13 (Luzzi 1998)",
+            source="tuned: 36% of injected cells solitary on day 13, most of them dormant (Luzzi 1998)",
         ),
         Param(
             "mu_s",
-            0.4728,
+            0.3808,
             1e-4,
             10.0,
             unit="/day",
@@ -259,14 +289,14 @@ PARAMS: dict[str, Param] = {
         ),
         Param(
             "d",
-            0.8172,
+            0.8528,
             0.0,
             3.0,
             unit="/day",
             label="d, death rate in lesions",
             doc="rate at which each cell of a micrometastasis dies",
             step=_LIN_STEP,
-            source="tuned: 1 in 100 micrometastases macroscopic by day 13 (Luzzi 1998)",
+            source="tuned: 1 in 100 micrometastases present on day 3 macroscopic by day 13 (Luzzi 1998)",
         ),
         Param(
             "N_mac",
@@ -288,19 +318,26 @@ _DEFAULTS = {name: p.default for name, p in PARAMS.items()}
 # How the luzzi1998 rates were found (the defaults above): fix k_ex + mu_v = 1.5/day,
 # k_m + k_q + mu_s = 1/day, b = 1.4/day, mu_q = 0.01/day, k_w = 1e-4/day, N_mac = 1e4. Then
 # k_ex/(k_ex + mu_v) = 0.80 / (1 - exp(-4.5)) makes extravasated(3) = 0.80, and a Newton-type
-# root search on (k_m, k_q, d) solves luzzi_fractions(**params) == LUZZI1998 for the ratios
-# 1/40 started per extravasated cell by day 3, 0.36 dormant and 0.0002 macroscopic on day 13.
-# Rounded to four digits the expected fractions stay within 0.2% of the targets
-# (tests/test_cascade.py checks this and a seeded million-cell run).
+# root search (scipy.optimize.fsolve) on (k_m, k_q, d) solves luzzi_fractions(**params) ==
+# LUZZI1998 for the three observed ratios: 1/40 extravasated cells with a micrometastasis of
+# >= 4 cells present on day 3, 36% solitary cells on day 13, 1/100 of the day-3
+# micrometastases macroscopic on day 13 (the 0.02% follows). Rounded to four digits the
+# expected fractions stay within 0.2% of the targets (tests/test_cascade.py checks this and a
+# seeded million-cell run). Before this recalibration the preset was tuned to lesions
+# *founded* by day 3: counted as Luzzi did, it gave 1 in 161 and 1 in 25 instead.
 PRESETS: dict[str, Preset] = {
     "luzzi1998": Preset(
         dict(_DEFAULTS),
-        "Luzzi et al. 1998, Am J Pathol 153:865: B16F1 melanoma cells in the mouse liver; rates tuned "
-        "to its day-3 and day-13 fractions (timing rates are teaching choices)",
+        "Luzzi et al. 1998, Am J Pathol 153:865: B16F1 melanoma cells injected into a mesenteric vein "
+        "reach the mouse liver; rates tuned to what was present there on days 3 and 13 (80% "
+        "extravasated; 1 in 40 of those with a micrometastasis of 4 or more cells on day 3; 36% "
+        "solitary cells on day 13; 1 in 100 micrometastases macroscopic by day 13). The 0.02% "
+        "macroscopic is arithmetic (0.8 × 1/40 × 1/100), not in the abstract; timing rates are "
+        "teaching choices",
         "Ten thousand cells in the liver: 80% get out of the vessels, few grow, fewer become tumours.",
     ),
     "no_dormancy": Preset(
-        {**_DEFAULTS, "k_q": 1e-4, "mu_s": 0.9717},
+        {**_DEFAULTS, "k_q": 1e-4, "mu_s": 0.8797},
         "Massagué & Obenauf 2016, Nature 529:298: without a dormant state, cells that do not grow die "
         "(a counterfactual built on the luzzi1998 rates)",
         "The same cascade with no dormancy: cells that do not start dividing die.",
@@ -324,9 +361,17 @@ PRESETS: dict[str, Preset] = {
 class CascadeResult(Result):
     """Counts per compartment (shape ``batch_shape + (len(t),)``) and the surviving lesions.
 
-    ``lesion_size`` has one row per lesion alive at the last output time (all batch members
-    together; ``lesion_batch`` is the flat batch index of each row, ``lesion_start`` the day
-    it was founded). Before its start a row holds 0.
+    ``present`` counts the living lesions of at least ``MICRO_MIN`` (4) cells: the
+    micrometastases a microscope shows, as Luzzi et al. counted them. ``started`` is a
+    different quantity: every lesion founded so far, including those that died out and the
+    clusters of 1-3 cells.
+
+    ``lesion_size`` has one row per *tracked* lesion alive at the last output time (all batch
+    members together, grouped by member; ``lesion_batch`` is the flat batch index of each row,
+    ``lesion_start`` the day it was founded). Before its start a row holds 0. At most
+    ``LESION_ROWS`` lesions per batch member are tracked (a uniform random sample of those
+    founded; all of them when fewer were founded), so the array stays small at any
+    ``n_cells``.
     """
 
     arrested: np.ndarray
@@ -338,6 +383,7 @@ class CascadeResult(Result):
     dead: np.ndarray
     extravasated: np.ndarray
     started: np.ndarray
+    present: np.ndarray
     largest: np.ndarray
     lesion_size: np.ndarray
     lesion_batch: np.ndarray
@@ -353,6 +399,7 @@ class CascadeResult(Result):
         "dead",
         "extravasated",
         "started",
+        "present",
         "largest",
     )
 
@@ -382,6 +429,9 @@ class CascadeResult(Result):
             "solitary": _scalar((self.dormant[..., i] + self.settling[..., i]) / n),
             "micrometastases": _scalar(self.micro[..., i] / n),
             "macrometastases": _scalar(self.macro[..., i] / n),
+            #: living lesions of >= MICRO_MIN cells: micrometastases as Luzzi et al. counted them
+            "present": _scalar(self.present[..., i] / n),
+            #: every lesion founded so far (also those lost and the 1-3-cell clusters)
             "started": _scalar(self.started[..., i] / n),
             "lost": _scalar(self.lost[..., i] / n),
             "arrested": _scalar(self.arrested[..., i] / n),
@@ -394,13 +444,29 @@ class CascadeResult(Result):
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Fractions of the injected cells at the last time, plus counts and the largest lesion."""
+        """Fractions of the injected cells at the last time, plus counts and the largest lesion.
+
+        ``present`` / ``n_present``: living lesions of at least ``MICRO_MIN`` cells (what Luzzi
+        et al. counted as micrometastases); ``started`` / ``n_started``: every lesion founded
+        so far, including the lost ones and the 1-3-cell clusters (a model quantity, not an
+        observation). ``present_day3`` and ``started_day3`` give both on day 3, Luzzi's
+        counting day, as fractions of the injected cells (``nan`` when the run has no output
+        at day 3).
+        """
         out = self._fractions(len(self.t) - 1)
         out["day"] = float(self.t[-1])
         out["n_cells"] = _scalar(self.n_cells)
-        for key in ("extravasated", "dormant", "micro", "macro", "started", "lost"):
+        for key in ("extravasated", "dormant", "micro", "macro", "present", "started", "lost"):
             out[f"n_{key}"] = _scalar(getattr(self, key)[..., -1])
         out["largest_lesion"] = _scalar(self.largest[..., -1])
+        try:
+            i3 = self.index_of(3.0)
+        except ValueError:
+            nan = _scalar(np.full(self.batch_shape, np.nan))
+            out["present_day3"], out["started_day3"] = nan, nan
+        else:
+            out["present_day3"] = _scalar(self.present[..., i3] / self.n_cells)
+            out["started_day3"] = _scalar(self.started[..., i3] / self.n_cells)
         return out
 
 
@@ -423,64 +489,60 @@ def _clock(rng: np.random.Generator, start: np.ndarray, total: np.ndarray) -> np
     return start + rng.standard_exponential(start.size) / total
 
 
-def simulate(t: ArrayLike, *, seed: int | np.random.Generator | None = None, **params: Any) -> CascadeResult:
+#: cells per chunk of the single-cell stages (and so at most this many lesions per chunk of the
+#: growth step): the working arrays stay a few megabytes whatever ``n_cells`` and the batch are
+CHUNK = 2**18
+#: at most this many lesions per batch member keep their size history (``lesion_size`` rows):
+#: the first ones founded in cell order, which is a uniform random sample because the cells
+#: are exchangeable; the counts (``micro``, ``macro``, ``present``, ``largest``) cover every lesion
+LESION_ROWS = 2000
+#: Luzzi et al. counted micrometastases of 4-16 cells on day 3: a lesion is *present* (what a
+#: microscope counts as a micrometastasis) once it holds at least this many cells
+MICRO_MIN = 4
+
+
+def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> CascadeResult:
     """Follow every injected cell through the cascade; counts per compartment at the times ``t``.
 
     ``t`` in days from the injection. Every parameter of ``PARAMS`` may be an array; the
-    batch is one flat population of cells (see the module docstring). The same ``seed``
-    gives the same numbers.
+    batch is one flat population of cells (see the module docstring), processed in chunks of
+    ``CHUNK`` cells so that memory does not grow with the number of cells. The same ``seed``
+    gives the same numbers; a bad ``seed`` raises ``ValueError`` naming it.
     """
     times = validate_time(t)
     p = validate(PARAMS, params)
+    rng = make_rng(seed)
     shape = batch_shape(p)
     n_groups = int(np.prod(shape, dtype=int))
     flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
-    rng = make_rng(seed)
     n_t = times.size
 
     n_inj = flat["n_cells"].astype(np.int64)
-    group = np.repeat(np.arange(n_groups), n_inj)
+    ends = np.cumsum(n_inj)
+    names = ("exits_1", "extravasated", "exits_2", "entered_3", "exits_3", "grew", "woke", "started")
+    acc = {name: np.zeros((n_groups, n_t), dtype=np.int64) for name in names}
+    grown = _Lesions(n_groups, n_t)
+    founded = np.zeros(n_groups, dtype=np.int64)  # lesions founded so far, per batch member
+    for c0 in range(0, int(ends[-1]), CHUNK):
+        cell = np.arange(c0, min(c0 + CHUNK, int(ends[-1])), dtype=np.int64)
+        group = np.searchsorted(ends, cell, side="right")
+        starts = _single_cells(rng, times, cell, group, flat, n_groups, acc)
+        s_time, s_group, s_cell = starts
+        order = np.argsort(s_cell, kind="stable")  # cell order: groups come out sorted
+        s_time, s_group = s_time[order], s_group[order]
+        per = np.bincount(s_group, minlength=n_groups)
+        first = np.cumsum(per) - per
+        rank = founded[s_group] + np.arange(s_group.size) - first[s_group]
+        founded += per
+        _grow_lesions(rng, times, s_time, s_group, rank < LESION_ROWS, flat, grown)
 
-    # 1. arrested in a vessel: extravasate (k_ex) or die there (mu_v)
-    k_ex, mu_v = flat["k_ex"][group], flat["mu_v"][group]
-    total = k_ex + mu_v
-    t1 = _clock(rng, np.zeros(group.size), total)
-    out_ok = rng.random(group.size) * total < k_ex
-    exits_1 = _counts(t1, group, times, n_groups)
-    extravasated = _counts(t1[out_ok], group[out_ok], times, n_groups)
-
-    # 2. settling: start a lesion (k_m), become dormant (k_q) or die (mu_s)
-    g2 = group[out_ok]
-    k_m, k_q, mu_s = flat["k_m"][g2], flat["k_q"][g2], flat["mu_s"][g2]
-    total = k_m + k_q + mu_s
-    t2 = _clock(rng, t1[out_ok], total)
-    u = rng.random(g2.size) * total
-    grows, sleeps = u < k_m, (u >= k_m) & (u < k_m + k_q)
-    exits_2 = _counts(t2, g2, times, n_groups)
-
-    # 3. dormant: die (mu_q) or wake up and start a lesion (k_w)
-    g3 = g2[sleeps]
-    mu_q, k_w = flat["mu_q"][g3], flat["k_w"][g3]
-    total = mu_q + k_w
-    t3 = _clock(rng, t2[sleeps], total)
-    wakes = rng.random(g3.size) * total < k_w
-    entered_3 = _counts(t2[sleeps], g3, times, n_groups)
-    exits_3 = _counts(t3, g3, times, n_groups)
-
-    start_time = np.concatenate([t2[grows], t3[wakes]])
-    start_group = np.concatenate([g2[grows], g3[wakes]])
-    started = _counts(start_time, start_group, times, n_groups)
-
-    arrested = n_inj[:, None] - exits_1
-    settling = extravasated - exits_2
-    dormant = entered_3 - exits_3
-    dead = (exits_1 - extravasated) + (exits_2 - entered_3 - _counts(t2[grows], g2[grows], times, n_groups))
-    dead = dead + (exits_3 - _counts(t3[wakes], g3[wakes], times, n_groups))
-
-    micro, macro, largest, sizes, lesion_group, lesion_start = _grow_lesions(
-        rng, times, start_time, start_group, flat, n_groups
-    )
-    lost = started - micro - macro
+    arrested = n_inj[:, None] - acc["exits_1"]
+    settling = acc["extravasated"] - acc["exits_2"]
+    dormant = acc["entered_3"] - acc["exits_3"]
+    dead = (acc["exits_1"] - acc["extravasated"]) + (acc["exits_2"] - acc["entered_3"] - acc["grew"])
+    dead = dead + (acc["exits_3"] - acc["woke"])
+    lost = acc["started"] - grown.micro - grown.macro
+    sizes, lesion_group, lesion_start = grown.tracked()
 
     def shaped(a: np.ndarray) -> np.ndarray:
         return a.reshape(shape + (n_t,))
@@ -491,17 +553,86 @@ def simulate(t: ArrayLike, *, seed: int | np.random.Generator | None = None, **p
         arrested=shaped(arrested),
         settling=shaped(settling),
         dormant=shaped(dormant),
-        micro=shaped(micro),
-        macro=shaped(macro),
+        micro=shaped(grown.micro),
+        macro=shaped(grown.macro),
         lost=shaped(lost),
         dead=shaped(dead),
-        extravasated=shaped(extravasated),
-        started=shaped(started),
-        largest=shaped(largest),
+        extravasated=shaped(acc["extravasated"]),
+        started=shaped(acc["started"]),
+        present=shaped(grown.present),
+        largest=shaped(grown.largest),
         lesion_size=sizes,
         lesion_batch=lesion_group,
         lesion_start=lesion_start,
     )
+
+
+def _single_cells(
+    rng: np.random.Generator,
+    times: np.ndarray,
+    cell: np.ndarray,
+    group: np.ndarray,
+    flat: dict[str, np.ndarray],
+    n_groups: int,
+    acc: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stages 1-3 for one chunk of cells: add its counts to ``acc``; return the founding time,
+    batch member and cell index of every lesion the chunk founds."""
+
+    def count(name: str, event: np.ndarray, g: np.ndarray) -> None:
+        acc[name] += _counts(event, g, times, n_groups)
+
+    # 1. arrested in a vessel: extravasate (k_ex) or die there (mu_v)
+    k_ex, mu_v = flat["k_ex"][group], flat["mu_v"][group]
+    total = k_ex + mu_v
+    t1 = _clock(rng, np.zeros(group.size), total)
+    out_ok = rng.random(group.size) * total < k_ex
+    count("exits_1", t1, group)
+    count("extravasated", t1[out_ok], group[out_ok])
+
+    # 2. settling: start a lesion (k_m), become dormant (k_q) or die (mu_s)
+    g2, c2 = group[out_ok], cell[out_ok]
+    k_m, k_q, mu_s = flat["k_m"][g2], flat["k_q"][g2], flat["mu_s"][g2]
+    total = k_m + k_q + mu_s
+    t2 = _clock(rng, t1[out_ok], total)
+    u = rng.random(g2.size) * total
+    grows, sleeps = u < k_m, (u >= k_m) & (u < k_m + k_q)
+    count("exits_2", t2, g2)
+    count("grew", t2[grows], g2[grows])
+
+    # 3. dormant: die (mu_q) or wake up and start a lesion (k_w)
+    g3, c3 = g2[sleeps], c2[sleeps]
+    mu_q, k_w = flat["mu_q"][g3], flat["k_w"][g3]
+    total = mu_q + k_w
+    t3 = _clock(rng, t2[sleeps], total)
+    wakes = rng.random(g3.size) * total < k_w
+    count("entered_3", t2[sleeps], g3)
+    count("exits_3", t3, g3)
+    count("woke", t3[wakes], g3[wakes])
+
+    start_time = np.concatenate([t2[grows], t3[wakes]])
+    start_group = np.concatenate([g2[grows], g3[wakes]])
+    count("started", start_time, start_group)
+    return start_time, start_group, np.concatenate([c2[grows], c3[wakes]])
+
+
+class _Lesions:
+    """Running totals of the lesion counts over chunks, and the tracked lesions' histories."""
+
+    def __init__(self, n_groups: int, n_t: int) -> None:
+        self.micro = np.zeros((n_groups, n_t), dtype=np.int64)
+        self.macro = np.zeros((n_groups, n_t), dtype=np.int64)
+        self.present = np.zeros((n_groups, n_t), dtype=np.int64)
+        self.largest = np.zeros((n_groups, n_t), dtype=np.int64)
+        self.n_t = n_t
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def tracked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(size histories, batch index, founding day) of the tracked lesions alive at the end."""
+        if not self.parts:
+            return np.zeros((0, self.n_t), dtype=np.int64), np.zeros(0, np.int64), np.zeros(0)
+        sizes, groups, starts = zip(*self.parts)
+        return np.concatenate(sizes), np.concatenate(groups), np.concatenate(starts)
 
 
 def _grow_lesions(
@@ -509,53 +640,50 @@ def _grow_lesions(
     times: np.ndarray,
     start_time: np.ndarray,
     start_group: np.ndarray,
+    track: np.ndarray,
     flat: dict[str, np.ndarray],
-    n_groups: int,
-) -> tuple[np.ndarray, ...]:
-    """Exact birth-death growth of every lesion from its founding time, one output step at a time."""
+    out: _Lesions,
+) -> None:
+    """Exact birth-death growth of one chunk's lesions from their founding, one output step at a
+    time; adds the counts to ``out`` and keeps the histories of the ``track``-ed lesions."""
     n_t = times.size
-    micro = np.zeros((n_groups, n_t), dtype=np.int64)
-    macro = np.zeros((n_groups, n_t), dtype=np.int64)
-    largest = np.zeros((n_groups, n_t), dtype=np.int64)
+    n_groups = out.micro.shape[0]
     b_all, d_all, n_mac = flat["b"], flat["d"], flat["N_mac"]
 
     first = np.searchsorted(times, start_time, side="left")  # first output time after founding
     order = np.argsort(first, kind="stable")
     bounds = np.searchsorted(first[order], np.arange(n_t + 1), side="left")
+    row = np.cumsum(track) - 1  # history row of each tracked lesion
+    history = np.zeros((int(track.sum()), n_t), dtype=np.int64)
 
     ids = np.zeros(0, dtype=np.int64)  # living lesions: their index into start_time
     size = np.zeros(0, dtype=np.int64)
-    history: list[tuple[np.ndarray, np.ndarray]] = []
     for j in range(n_t):
         new = order[bounds[j] : bounds[j + 1]]
+        if not (ids.size or new.size):
+            continue
         step = times[j] - times[j - 1] if j else 0.0
         # old lesions advance one output step; new ones are brought from their founding
         # (one cell) to t[j]: rates times elapsed days over a unit time span (exact rescaling)
         span = np.concatenate([np.full(ids.size, step), times[j] - start_time[new]])
         ids = np.concatenate([ids, new])
-        if ids.size:
-            g = start_group[ids]
-            n0 = np.concatenate([size, np.ones(new.size, dtype=np.int64)])
-            size = solvers.birth_death(n0, b_all[g] * span, d_all[g] * span, [0.0, 1.0], seed=rng)[:, 1]
-            alive = size > 0
-            ids, size, g = ids[alive], size[alive], g[alive]
-            big = size >= n_mac[g]
-            macro[:, j] = np.bincount(g[big], minlength=n_groups)
-            micro[:, j] = np.bincount(g[~big], minlength=n_groups)
-            np.maximum.at(largest[:, j], g, size)
-            history.append((ids, size))
-        else:
-            history.append((ids, size))
+        g = start_group[ids]
+        n0 = np.concatenate([size, np.ones(new.size, dtype=np.int64)])
+        size = solvers.birth_death(n0, b_all[g] * span, d_all[g] * span, [0.0, 1.0], seed=rng)[:, 1]
+        alive = size > 0
+        ids, size, g = ids[alive], size[alive], g[alive]
+        big = size >= n_mac[g]
+        out.macro[:, j] += np.bincount(g[big], minlength=n_groups)
+        out.micro[:, j] += np.bincount(g[~big], minlength=n_groups)
+        out.present[:, j] += np.bincount(g[size >= MICRO_MIN], minlength=n_groups)
+        np.maximum.at(out.largest[:, j], g, size)
+        kept = track[ids]
+        history[row[ids[kept]], j] = size[kept]
 
-    # full size histories of the lesions alive at the end (zero before their founding)
-    row = np.full(start_time.size, -1, dtype=np.int64)
-    row[ids] = np.arange(ids.size)
-    sizes = np.zeros((ids.size, n_t), dtype=np.int64)
-    for j, (h_ids, h_size) in enumerate(history):
-        r = row[h_ids]
-        keep = r >= 0
-        sizes[r[keep], j] = h_size[keep]
-    return micro, macro, largest, sizes, start_group[ids], start_time[ids]
+    # the tracked lesions alive at the end, in founding (cell) order
+    end = np.sort(ids[track[ids]])
+    if end.size:
+        out.parts.append((history[row[end]], start_group[end], start_time[end]))
 
 
 def _one_cell_lesion(b: np.ndarray, d: np.ndarray, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -640,6 +768,7 @@ def expected_fractions(t: ArrayLike, *, h: float = EXPECTED_STEP, **params: Any)
 
     micro = np.zeros(shape + (times.size,))
     macro = np.zeros(shape + (times.size,))
+    present = np.zeros(shape + (times.size,))
     lost = np.zeros(shape + (times.size,))
     for i, c in enumerate(cols):
         if c == 0:
@@ -648,9 +777,13 @@ def expected_fractions(t: ArrayLike, *, h: float = EXPECTED_STEP, **params: Any)
         w[-1] = (fine[c] - fine[c - 1]) / 3.0  # t[i] closes its interval: end weight only
         alpha, q = _one_cell_lesion(k["b"], k["d"], fine[c] - fine[: c + 1])
         with np.errstate(divide="ignore"):
-            tail = (1.0 - alpha) * np.exp((k["N_mac"] - 1.0) * np.log1p(-np.minimum(q, 1.0)))
+            # a living lesion holds >= n cells with probability (1 - q)**(n - 1) (geometric)
+            log_stay = np.log1p(-np.minimum(q, 1.0))
+            tail = (1.0 - alpha) * np.exp((k["N_mac"] - 1.0) * log_stay)
+            tail4 = (1.0 - alpha) * np.exp((MICRO_MIN - 1.0) * log_stay)
         dens = found[..., : c + 1] * w
         macro[..., i] = np.sum(dens * tail, axis=-1)
+        present[..., i] = np.sum(dens * tail4, axis=-1)
         micro[..., i] = np.sum(dens * (1.0 - alpha - tail), axis=-1)
         lost[..., i] = np.sum(dens * alpha, axis=-1)
 
@@ -664,36 +797,47 @@ def expected_fractions(t: ArrayLike, *, h: float = EXPECTED_STEP, **params: Any)
         "extravasated": at(extravasated),
         "started": at(started),
         "dead": at(dead),
+        "solitary": at(settling) + at(dormant),
         "micrometastases": micro,
         "macrometastases": macro,
+        "present": present,
         "lost": lost,
     }
 
 
 def luzzi_fractions(result: CascadeResult | None = None, **params: Any) -> dict[str, Any]:
-    """The model's values of the numbers in ``LUZZI1998`` (days 3 and 13).
+    """The model's values of the numbers in ``LUZZI1998`` (days 3 and 13), plus ``MODEL_LABELS``.
 
-    From a sampled ``result`` (its times must include days 3 and 13), or, given no result,
-    the expected values (``expected_fractions``) for ``params``.
+    Counted as Luzzi et al. counted them: micrometastases are the living lesions of at least
+    ``MICRO_MIN`` cells *present* on day 3, solitary cells those present on day 13. From a
+    sampled ``result`` (its times must include days 3 and 13), or, given no result, the
+    expected values (``expected_fractions``) for ``params``.
     """
     if result is None:
         e = expected_fractions([0.0, 3.0, 13.0], **params)
-        ext3, st3 = e["extravasated"][..., 1], e["started"][..., 1]
-        dor13, mac13 = e["dormant"][..., 2], e["macrometastases"][..., 2]
+        ext3, pres3, st3 = e["extravasated"][..., 1], e["present"][..., 1], e["started"][..., 1]
+        sol13, dor13, mac13 = e["solitary"][..., 2], e["dormant"][..., 2], e["macrometastases"][..., 2]
     else:
         i3, i13 = result.index_of(3.0), result.index_of(13.0)
         n = result.n_cells
-        ext3, st3 = result.extravasated[..., i3] / n, result.started[..., i3] / n
+        ext3, pres3 = result.extravasated[..., i3] / n, result.present[..., i3] / n
+        st3 = result.started[..., i3] / n
+        sol13 = (result.dormant[..., i13] + result.settling[..., i13]) / n
         dor13, mac13 = result.dormant[..., i13] / n, result.macro[..., i13] / n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_ext = np.where(ext3 > 0, st3 / ext3, np.nan)
-        per_micro = np.where(st3 > 0, mac13 / st3, np.nan)
+
+    def ratio(a: Any, b: Any) -> Any:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _scalar(np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan))
+
     return {
         "extravasated_day3": _scalar(ext3),
-        "micro_per_extravasated_day3": _scalar(per_ext),
-        "dormant_day13": _scalar(dor13),
+        "micro_per_extravasated_day3": ratio(pres3, ext3),
+        "solitary_day13": _scalar(sol13),
         "macro_day13": _scalar(mac13),
-        "macro_per_micro": _scalar(per_micro),
+        "macro_per_micro": ratio(mac13, pres3),
+        "started_per_extravasated_day3": ratio(st3, ext3),
+        "dormant_day13": _scalar(dor13),
+        "macro_per_started": ratio(mac13, st3),
     }
 
 
@@ -716,7 +860,7 @@ def luzzi_comparison(result: CascadeResult) -> dict[str, tuple[float, float, flo
     among = {
         "extravasated_day3": n,
         "micro_per_extravasated_day3": f["extravasated_day3"] * n,
-        "dormant_day13": n,
+        "solitary_day13": n,
         "macro_day13": n,
         "macro_per_micro": f["extravasated_day3"] * f["micro_per_extravasated_day3"] * n,
     }

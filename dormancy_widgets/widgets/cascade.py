@@ -29,11 +29,11 @@ STAGES = (
     ("injected", "injected", None),
     ("extravasated", "extravasated", cascade.LUZZI1998["extravasated_day3"]),
     (
-        "started to grow",
-        "started",
+        "micromets (≥ 4 cells)",
+        "present",
         cascade.LUZZI1998["extravasated_day3"] * cascade.LUZZI1998["micro_per_extravasated_day3"],
     ),
-    ("dormant cells", "dormant", cascade.LUZZI1998["dormant_day13"]),
+    ("solitary cells", "solitary", cascade.LUZZI1998["solitary_day13"]),
     ("micrometastases", "micro", None),
     ("macrometastases", "macro", cascade.LUZZI1998["macro_day13"]),
 )
@@ -57,13 +57,16 @@ def percent(x: float) -> str:
 
 def funnel_values(result: cascade.CascadeResult) -> dict[str, float]:
     """Fractions of the injected cells at each funnel stage, as Luzzi et al. 1998 counted them:
-    extravasated and started to grow by day 3, the rest at the last time of the run."""
+    extravasated and micrometastases present (>= 4 cells) on day 3, the rest at the last time of
+    the run. ``started`` (lesions ever founded by day 3) is kept for readouts, not drawn."""
     n = float(result.n_cells)
     i3 = result.index_of(_EARLY) if result.t[-1] >= _EARLY else len(result.t) - 1
     return {
         "injected": 1.0,
         "extravasated": float(result.extravasated[i3]) / n,
+        "present": float(result.present[i3]) / n,
         "started": float(result.started[i3]) / n,
+        "solitary": float(result.dormant[-1] + result.settling[-1]) / n,
         "dormant": float(result.dormant[-1]) / n,
         "micro": float(result.micro[-1]) / n,
         "macro": float(result.macro[-1]) / n,
@@ -229,7 +232,7 @@ class CascadeExplorer(Explorer):
             self.bar_labels.text = texts
         day = float(result.t[-1])
         self._funnel_axis.label = (
-            f"stage (extravasated and started to grow: day {_EARLY:g}; the rest: day {day:g})"
+            f"stage (extravasated and micromets: day {_EARLY:g}; the rest: day {day:g})"
         )
 
         sizes = result.lesion_size
@@ -268,14 +271,15 @@ class CascadeExplorer(Explorer):
         started, micro = int(s["n_started"]), int(s["n_micro"])
         if started:
             text += (
-                f" {started:,} cell{'s' if started != 1 else ''} started a micrometastasis; "
+                f" {started:,} cell{'s' if started != 1 else ''} founded a lesion (any size); "
                 f"{percent(s['share_lesions_lost'])} of those lesions have died out and "
                 f"{micro:,} {'is' if micro == 1 else 'are'} still microscopic."
             )
         else:
-            text += " No cell started a micrometastasis."
+            text += " No cell founded a lesion."
         text += (
-            " Luzzi et al. 1998 (mouse liver, day 13) found 80% extravasated, 36% dormant and 0.02% "
-            "macroscopic."
+            " Luzzi et al. 1998 (mouse liver) found 80% extravasated, 1 in 40 of those with a "
+            "micrometastasis of 4 or more cells on day 3, and on day 13 36% solitary cells (most "
+            "dormant); 0.8 × 1/40 × 1/100 gives 0.02% macroscopic."
         )
         return text
