@@ -30,5 +30,6 @@ __all__ = [
     "GrowthExplorer",
     "HeterogeneityExplorer",
     "ImmuneExplorer",
+    "NicheExplorer",
     "__version__",
 ]

@@ -16,6 +16,7 @@ EXPLORERS = {
     "CascadeExplorer": "cascade",
     "HeterogeneityExplorer": "heterogeneity",
     "EscapeExplorer": "escape",
+    "NicheExplorer": "niche",
 }
 
 
