@@ -139,7 +139,7 @@ LUZZI1998 = {
 
 _CAL = (
     "calibrated to Luzzi 1998 (Ki-67 2% vs 91%, apoptosis 3% vs 6%) [sec] with a dormant "
-    "lesion in balance; see the module docstring"
+    "lesion in balance (solved from those five conditions, docs/models.md)"
 )
 _TEACHING = "teaching choice"
 
