@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import params_strategy
 
 import dormancy_widgets
-from dormancy_widgets.widgets import EXPLORERS
+from dormancy_widgets.widgets import EXPLORERS, fmt
 from dormancy_widgets.widgets.base import control_label
 
 NAMES = list(EXPLORERS)
@@ -67,7 +67,12 @@ def test_opens_clean(explorer):
     assert explorer.error is None, explorer.error
     assert explorer.result is not None
     assert explorer.figures and all(isinstance(f, bq.Figure) for f in explorer.figures)
-    assert 'role="status"' in explorer.readout.value and len(explorer.readout.value) > 60
+    assert len(explorer.readout.value) > 60
+    # the live region holds one sentence, the start of the readout (the rest is normal text)
+    summary = explorer.status.value
+    assert summary and "<" not in summary and summary in html.unescape(explorer.readout.value)
+    assert "dw-live" in explorer.status._dom_classes
+    assert all(alt.value for alt in explorer.alts) and len(explorer.alts) == len(explorer.figures)
     assert any(arr.size > 1 for arr in mark_data(explorer))
     assert_marks_finite(explorer)
 
@@ -238,3 +243,158 @@ def test_a_browser_rounding_a_slider_changes_nothing(explorer):
     target = _other_value(w, explorer.model.PARAMS[name])
     w.value = target
     assert explorer.result is not result
+
+
+# ---------------------------------------------------------------------- every slider position
+def slider_positions(w, rng: np.random.Generator, n: int = 4) -> list[float]:
+    """What a browser can send: both ends and random grid positions in the slider's own space.
+
+    A log slider's positions are exponents ``min + k * step`` sent as ``base ** exponent``
+    (so its ends are ``10 ** log10(x)``, not ``x``); a linear slider's are ``min + k * step``.
+    """
+    steps = max(1, round((w.max - w.min) / w.step))
+    ks = [0, steps, *rng.integers(0, steps + 1, size=n)]
+    if isinstance(w, widgets.FloatLogSlider):
+        return [w.base ** (w.min + k * w.step) for k in ks]
+    if isinstance(w, widgets.IntSlider):
+        return [int(w.min + k * w.step) for k in ks]
+    return [w.min + k * w.step for k in ks]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_slider_runs_at_both_ends_and_random_positions(name):
+    explorer = getattr(dormancy_widgets, name)()
+    rng = np.random.default_rng(17)
+    start = dict(explorer.params)
+    for key, w in explorer.controls.items():
+        if isinstance(w, widgets.Dropdown):
+            continue
+        for value in slider_positions(w, rng):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                w.value = value  # as the browser sends it
+            assert explorer.error is None, f"{key} = {value!r}: {explorer.error}"
+            assert explorer.message.value == "", (key, value, explorer.message.value)
+            assert_marks_finite(explorer)
+            p = explorer.model.PARAMS[key]
+            assert p.low <= explorer.params[key] <= p.high, (key, value)
+        explorer.set(**{key: start[key]})
+
+
+def test_slider_ends_are_the_range_ends_exactly():
+    """The value the model gets at a slider's end is the Param's bound, not 12.000000000000002."""
+    for name in NAMES:
+        explorer = getattr(dormancy_widgets, name)()
+        for key, w in explorer.controls.items():
+            if isinstance(w, widgets.FloatLogSlider):
+                p = explorer.model.PARAMS[key]
+                w.value = w.base**w.max
+                assert explorer.params[key] == p.high, (name, key, explorer.params[key])
+                w.value = w.base**w.min
+                assert explorer.params[key] == p.low, (name, key, explorer.params[key])
+
+
+def test_readouts_show_the_exact_value_with_its_unit(explorer):
+    for key, w in explorer.controls.items():
+        if key not in explorer.values:
+            continue
+        p = explorer.model.PARAMS[key]
+        shown = html.unescape(explorer.values[key].value)
+        assert fmt.with_unit(explorer.params[key], p.unit) in shown, (key, shown)
+        assert "e+" not in shown and "e-" not in shown, shown
+        assert w.readout is False  # the slider's own readout would show its grid value
+
+
+def test_a_value_between_grid_points_is_shown_exactly():
+    """``?Td=60`` style: the readout says 60, though the slider can only sit on its grid."""
+    explorer = dormancy_widgets.GrowthExplorer()
+    key = next(k for k, w in explorer.controls.items() if isinstance(w, widgets.FloatSlider))
+    p = explorer.model.PARAMS[key]
+    value = p.low + (p.high - p.low) * 0.123456
+    explorer.set(**{key: value})
+    assert fmt.number(value) in html.unescape(explorer.values[key].value)
+    assert explorer.params[key] == value
+
+
+# ---------------------------------------------------------------------- callbacks from the page
+def _owned_callbacks(explorer):
+    """(where, function) of every observer and click handler the package put on the explorer's widgets."""
+    seen, stack, out = set(), [explorer, *explorer.figures], []
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        stack.extend(getattr(obj, "children", ()) or ())
+        if isinstance(obj, bq.Figure):
+            stack.extend(obj.marks)
+        for trait, kinds in getattr(obj, "_trait_notifiers", {}).items():
+            for handlers in kinds.values():
+                out.extend((f"{type(obj).__name__}.{trait}", h) for h in handlers)
+        if isinstance(obj, widgets.Button):
+            out.extend((f"Button {obj.description!r}", h) for h in obj._click_handlers.callbacks)
+    mine = []
+    for where, h in out:
+        func = getattr(h, "__func__", h)
+        module = getattr(func, "__module__", "") or ""
+        if module.startswith("dormancy_widgets"):
+            mine.append((where, h))
+    return mine
+
+
+def test_every_page_callback_is_guarded(explorer):
+    callbacks = _owned_callbacks(explorer)
+    assert callbacks
+    unguarded = [where for where, h in callbacks if not getattr(h, "_dw_safe", False)]
+    assert not unguarded, f"callbacks that could raise into the page: {unguarded}"
+
+
+def test_page_callbacks_never_raise_and_keep_the_plot(explorer, monkeypatch):
+    """With the model failing, every control, view control, button and figure click shows a
+    message instead of raising, and the plotted data stay as they were."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the model failed")
+
+    before = mark_data(explorer)
+    monkeypatch.setattr(explorer, "run", broken)
+    for key, w in explorer.controls.items():
+        w.value = _other_value(w, explorer.model.PARAMS[key])
+        assert explorer.message.value.startswith("⚠"), key
+        for a, b in zip(before, mark_data(explorer)):
+            np.testing.assert_array_equal(a, b, err_msg=f"{key} changed the plot of a failed run")
+    for w in explorer.view_controls.values():
+        if isinstance(w, widgets.ToggleButtons | widgets.Dropdown):
+            w.value = (
+                next(v for _, v in w.options if v != w.value) if isinstance(w.options[0], tuple) else w.value
+            )
+        elif isinstance(w, widgets.Checkbox):
+            w.value = not w.value
+        else:
+            w.value = w.max if w.value != w.max else w.min
+    for button in explorer.buttons.values():
+        button.click()
+    if explorer.model.PRESETS:
+        explorer.preset_picker.value = list(explorer.model.PRESETS)[-1]
+    # figure clicks (bqplot "add" interactions): a point arriving from the page
+    for fig in explorer.figures:
+        for mark in fig.marks:
+            if getattr(mark, "interactions", {}).get("click") == "add":
+                mark.x = np.array([1.0, 2.0])
+                mark.y = np.array([1.0, 2.0])
+    assert explorer.message.value.startswith("⚠")
+    monkeypatch.undo()
+    explorer.reset()
+    assert explorer.error is None and explorer.message.value == ""
+
+
+def test_a_rejected_setting_then_a_figure_click_does_not_raise():
+    """Issue 13: after a rejection, clicking the immune phase plane raised from ``set``."""
+    explorer = dormancy_widgets.ImmuneExplorer()
+    explorer._applied["m"] = -1.0  # a value the model rejects, as a stale browser could leave
+    explorer.update()
+    assert explorer.error
+    start = explorer.start
+    start.x = np.array([1e5, 2e5])
+    start.y = np.array([1e6, 2e6])
+    assert explorer.message.value.startswith("⚠")

@@ -17,8 +17,10 @@ what the plot shows (``describe``). The base does the rest:
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
+import re
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -31,20 +33,172 @@ import numpy as np
 
 from ..models.base import Result
 from ..models.params import Param, validate
-from . import palette
+from . import fmt, palette
 
-__all__ = ["Explorer", "ghost_line", "line", "make_control", "make_figure", "scale_toggle", "view_slider"]
+__all__ = [
+    "Explorer",
+    "control_label",
+    "ghost_line",
+    "line",
+    "make_control",
+    "make_figure",
+    "scale_toggle",
+    "snap_to_range",
+    "view_slider",
+]
 
+#: the explorer's layout, written once for every explorer (see ``Explorer._layout``).
+#: Wide (the explorer at least ~880 px wide): plots on the left, the controls in a column
+#: beside them; narrower (a 1024 projector with a side panel open, a phone): the controls
+#: wrap below the plots. Controls show their label above the slider and the exact value
+#: beside the label, so a row never needs more than the column's width.
 _CSS = f"""
 <style>
-.dw-explorer {{ --jp-widgets-font-size: {palette.FONT_TEXT}; font-size: {palette.FONT_TEXT}; }}
-.dw-explorer .bqplot .axislabel, .dw-explorer .bqplot text.axislabel {{ font-size: {palette.FONT_LABEL}; }}
-.dw-explorer .bqplot .mainheading {{ font-size: {palette.FONT_TITLE}; }}
+.dw-explorer {{
+  --jp-widgets-font-size: {palette.FONT_TEXT}; font-size: {palette.FONT_TEXT}; color: {palette.INK};
+  container-type: inline-size; container-name: dw; box-sizing: border-box; max-width: 100%;
+}}
+.dw-explorer .dw-title {{ margin: 0.1em 0; font-size: 20px; }}
+.dw-explorer .dw-intro {{ margin: 0.1em 0 0.3em; line-height: 1.35; }}
+.dw-explorer .dw-body {{ display: flex; flex-flow: row wrap; gap: 6px 24px; align-items: flex-start; }}
+.dw-explorer .dw-plots {{ flex: 1 1 500px; min-width: 0; max-width: 100%; }}
+.dw-explorer .dw-figures {{ display: flex; flex-flow: row wrap; gap: 4px 12px; }}
+.dw-explorer .dw-figure {{ flex: 1 1 360px; min-width: 260px; max-width: 100%; }}
+.dw-explorer .dw-figure .bqplot {{ width: 100%; }}
+.dw-explorer .dw-side {{ flex: 1 1 330px; max-width: 520px; min-width: 0; }}
+@container dw (min-width: 880px) {{
+  .dw-explorer .dw-plots {{ position: sticky; top: 0; }}
+}}
+@container dw (max-width: 879px) {{
+  .dw-explorer .dw-side {{ max-width: none; }}
+}}
+@container dw (min-width: 620px) and (max-width: 879px) {{
+  .dw-explorer .dw-controls {{ grid-template-columns: 1fr 1fr; }}
+}}
+.dw-explorer .dw-controls {{ display: grid; grid-template-columns: 1fr; gap: 0 20px; }}
+.dw-explorer .dw-control {{
+  display: grid !important; grid-template-columns: minmax(0, 1fr) auto;
+  grid-template-areas: "label value" "input input"; align-items: end; margin: 0 0 4px; min-width: 0;
+}}
+.dw-explorer .dw-control > .widget-inline-hbox {{ display: contents !important; }}
+.dw-explorer .dw-control .widget-label {{
+  grid-area: label; width: auto !important; max-width: none !important; text-align: left !important;
+  white-space: normal !important; overflow: visible; line-height: 1.25; margin: 0; padding: 0;
+  height: auto !important;
+}}
+.dw-explorer .dw-control .slider-container {{ grid-area: input; min-width: 0; margin: 0 10px; }}
+.dw-explorer .dw-control select {{ grid-area: input; width: 100%; min-width: 0; }}
+.dw-explorer .dw-control .dw-value {{ grid-area: value; margin: 0 0 0 8px; }}
+.dw-explorer .dw-value {{ font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.dw-explorer .dw-onrelease {{ font-weight: 400; font-size: 13px; color: #444; }}
+.dw-explorer .dw-note {{ font-size: 14px; color: #444; margin: 0.2em 0; }}
+.dw-explorer .widget-hbox, .dw-explorer .widget-toggle-buttons {{ flex-wrap: wrap; }}
+.dw-explorer .dw-view {{ max-width: 100%; }}
+.dw-explorer .dw-view .widget-label {{
+  max-width: 60% !important; white-space: normal !important; height: auto;
+}}
+.dw-explorer .widget-dropdown {{ max-width: 100%; }}
+.dw-explorer .widget-dropdown select {{ min-width: 0; }}
+.dw-explorer .bqplot .axislabel, .dw-explorer .bqplot text.axislabel {{
+  font-size: {palette.FONT_LABEL}; fill: {palette.INK};
+}}
+.dw-explorer .bqplot .tick text {{ fill: {palette.INK}; }}
+.dw-explorer .bqplot .mainheading {{ font-size: {palette.FONT_TITLE}; fill: {palette.INK}; }}
 .dw-explorer .dw-readout {{ font-size: {palette.FONT_TEXT}; line-height: 1.4; margin: 0.3em 0; }}
-.dw-explorer .dw-message {{ color: #7a2e00; font-weight: 600; }}
-.dw-explorer .dw-citation {{ font-size: 14px; color: #333; }}
+.dw-explorer .dw-message {{ color: #7a2e00; font-weight: 600; overflow-wrap: anywhere; }}
+.dw-explorer .dw-citation {{ font-size: 14px; color: #333; overflow-wrap: anywhere; }}
+.dw-explorer .dw-sr {{
+  position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; margin: -1px; padding: 0; border: 0;
+}}
+.jupyter-widgets.widget-button:not([style*="width"]) {{ width: auto; }}
+.dw-explorer .widget-button, .dw-explorer .widget-toggle-button {{
+  text-overflow: clip; overflow: visible; flex-shrink: 0; max-width: none;
+}}
+.dw-explorer :focus-visible, .dw-explorer .noUi-handle:focus, .jupyter-widgets.widget-button:focus-visible {{
+  outline: 3px solid {palette.FOCUS} !important; outline-offset: 2px;
+}}
 </style>
 """
+
+#: names and values for assistive technology, set in the page (ipywidgets cannot set ARIA
+#: attributes): every slider handle gets the row's label as its name and the row's formatted
+#: value (``13,000 cells/day``, never the log slider's exponent) as ``aria-valuetext``; run
+#: messages and link notices become alerts; the one-sentence summary a polite live region that
+#: stays in place; each plot an image named by its text alternative. Runs once per page and then
+#: follows the explorers with a MutationObserver that ignores the plots' own redraws.
+_A11Y_JS = """
+(function () {
+  if (window.__dwA11y) { window.__dwA11y(); return; }
+  function put(el, key, value) { if (value && el.getAttribute(key) !== value) el.setAttribute(key, value); }
+  function text(el) { return el ? el.textContent.replace(/\\s+/g, ' ').trim() : ''; }
+  function fix() {
+    document.querySelectorAll('.dw-explorer').forEach(function (ex) {
+      put(ex, 'role', 'region');
+      put(ex, 'aria-label', text(ex.querySelector('.dw-title')) || 'explorer');
+      ex.querySelectorAll('.dw-control').forEach(function (row) {
+        var name = text(row.querySelector('.widget-label'));
+        var value = text(row.querySelector('.dw-value .dw-v'));
+        row.querySelectorAll('.noUi-handle').forEach(function (h) {
+          put(h, 'aria-label', name); put(h, 'aria-valuetext', value);
+        });
+        row.querySelectorAll('select').forEach(function (sel) { put(sel, 'aria-label', name); });
+      });
+      ex.querySelectorAll('.widget-slider').forEach(function (sl) {
+        if (sl.closest('.dw-control')) return;
+        var name = text(sl.querySelector('.widget-label'));
+        var value = text(sl.querySelector('.widget-readout'));
+        sl.querySelectorAll('.noUi-handle').forEach(function (h) {
+          put(h, 'aria-label', name); put(h, 'aria-valuetext', value);
+        });
+      });
+      ex.querySelectorAll('.widget-dropdown, .widget-checkbox, .widget-toggle-buttons').forEach(function (w) {
+        if (w.closest('.dw-control')) return;
+        var name = text(w.querySelector('.widget-label'));
+        w.querySelectorAll('select, input, .widget-toggle-button').forEach(function (c) {
+          if (!c.getAttribute('aria-label') && name && c.tagName === 'SELECT') put(c, 'aria-label', name);
+        });
+      });
+      ex.querySelectorAll('.dw-message').forEach(function (m) { put(m, 'role', 'alert'); });
+      ex.querySelectorAll('.dw-live').forEach(function (m) {
+        put(m, 'role', 'status'); put(m, 'aria-live', 'polite'); put(m, 'aria-atomic', 'true');
+      });
+      ex.querySelectorAll('.dw-figure').forEach(function (f) {
+        var fig = f.querySelector('.bqplot');
+        var alt = text(f.querySelector('.dw-alt'));
+        if (fig && alt) { put(fig, 'role', 'img'); put(fig, 'aria-label', alt); }
+      });
+    });
+  }
+  var queued = false;
+  function later() { if (!queued) { queued = true; setTimeout(function () { queued = false; fix(); }, 0); } }
+  new MutationObserver(function (records) {
+    for (var i = 0; i < records.length; i++) {
+      var t = records[i].target;
+      var el = t.nodeType === 1 ? t : t.parentElement;
+      if (el && !el.closest('svg')) { later(); return; }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true, attributeFilter: ['aria-valuetext']});
+  window.__dwA11y = fix;
+  fix();
+})();
+"""
+
+#: a value within this relative distance of a range end is that end: a log slider's ends are
+#: ``10**log10(x)``, which differs from ``x`` in the last bits (12.000000000000002 for 12)
+SNAP_RTOL = 1e-9
+
+
+def snap_to_range(p: Param, value: Any) -> Any:
+    """``value`` with a float within ``SNAP_RTOL`` of ``p.low`` or ``p.high`` replaced by that end."""
+    if p.categorical or isinstance(value, str):
+        return value
+    v = float(value)
+    for end in (p.low, p.high):
+        if math.isfinite(end) and abs(v - end) <= SNAP_RTOL * max(abs(end), 1e-300):
+            return float(end)
+    return v
 
 
 #: slider positions across a parameter's range when its ``Param`` sets no step: fine enough
@@ -78,16 +232,21 @@ def control_label(p: Param) -> str:
 
 
 def make_control(p: Param, *, continuous: bool = True) -> widgets.ValueWidget:
-    """The widget for one ``Param``: a dropdown, an integer, linear or logarithmic slider."""
+    """The widget for one ``Param``: a dropdown, an integer, linear or logarithmic slider.
+
+    Sliders carry no readout of their own: the explorer writes the exact value the model
+    runs with beside the label (``fmt.with_unit``), which a slider's grid cannot show.
+    """
     common: dict[str, Any] = {
         "description": control_label(p),
         "tooltip": f"{p.doc} (source: {p.source})" if p.source else p.doc,
-        "style": {"description_width": "310px"},
-        "layout": widgets.Layout(width="610px"),
+        "style": {"description_width": "initial"},
+        "layout": widgets.Layout(width="auto", min_width="0"),
     }
     if p.categorical:
         return widgets.Dropdown(options=list(p.choices), value=p.default, **common)
     common["continuous_update"] = continuous
+    common["readout"] = False
     if p.log:
         w = widgets.FloatLogSlider(
             value=float(p.default),
@@ -95,7 +254,6 @@ def make_control(p: Param, *, continuous: bool = True) -> widgets.ValueWidget:
             min=math.log10(p.low),
             max=math.log10(p.high),
             step=_slider_step(p),
-            readout_format=".3g",
             **common,
         )
     elif p.integer:
@@ -103,14 +261,7 @@ def make_control(p: Param, *, continuous: bool = True) -> widgets.ValueWidget:
             value=int(p.default), min=int(p.low), max=int(p.high), step=int(p.step or 1), **common
         )
     else:
-        w = widgets.FloatSlider(
-            value=float(p.default),
-            min=p.low,
-            max=p.high,
-            step=_slider_step(p),
-            readout_format=".3g",
-            **common,
-        )
+        w = widgets.FloatSlider(value=float(p.default), min=p.low, max=p.high, step=_slider_step(p), **common)
     return w
 
 
@@ -133,12 +284,15 @@ def view_slider(
         "description": description,
         "tooltip": tooltip,
         "continuous_update": continuous,
-        "style": {"description_width": "310px"},
-        "layout": widgets.Layout(width="610px"),
+        "style": {"description_width": "initial"},
+        "layout": widgets.Layout(width="100%", max_width="520px", min_width="0"),
     }
     if all(float(v).is_integer() for v in (value, low, high, step)):
-        return widgets.IntSlider(value=int(value), min=int(low), max=int(high), step=int(step), **common)
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, readout_format=".3g", **common)
+        w = widgets.IntSlider(value=int(value), min=int(low), max=int(high), step=int(step), **common)
+    else:
+        w = widgets.FloatSlider(value=value, min=low, max=high, step=step, readout_format=".3g", **common)
+    w.add_class("dw-view")
+    return w
 
 
 def scale_toggle(description: str, labels: tuple[str, str], tooltip: str) -> widgets.ToggleButtons:
@@ -167,10 +321,17 @@ def make_figure(
     """A figure with projector-sized fonts; returns the figure and its x and y scales."""
     xs = x_scale or bq.LinearScale()
     ys = y_scale or bq.LinearScale()
-    tick = {"font-size": palette.FONT_TICKS}
-    ax_x = bq.Axis(scale=xs, label=x_label, tick_style=tick, grid_lines="dashed")
+    tick = {"font-size": palette.FONT_TICKS, "fill": palette.INK}
+    common: dict[str, Any] = {"tick_style": tick, "grid_lines": "solid", "grid_color": palette.GRID}
+    ax_x = bq.Axis(scale=xs, label=x_label, num_ticks=5, label_color=palette.INK, **common)
     ax_y = bq.Axis(
-        scale=ys, label=y_label, side="left", tick_style=tick, grid_lines="dashed", label_offset="4em"
+        scale=ys,
+        label=y_label,
+        side="left",
+        num_ticks=5,
+        label_offset="4em",
+        label_color=palette.INK,
+        **common,
     )
     if x_format:
         ax_x.tick_format = x_format
@@ -181,11 +342,15 @@ def make_figure(
         axes=[ax_x, ax_y],
         marks=[],
         fig_margin={"top": 50, "bottom": 60, "left": 90, "right": 30},
-        title_style={"font-size": palette.FONT_TITLE},
-        legend_style={"font-size": "14px"},
-        layout=widgets.Layout(width=width, height=height),
+        title_style={"font-size": palette.FONT_TITLE, "fill": palette.INK},
+        legend_style={"font-size": "14px", "fill": "white", "fill-opacity": "0.85", "stroke": "#999"},
+        legend_text={"fill": palette.INK, "font-size": "14px"},
+        # fluid: as wide as its column allows, up to the width it was designed at
+        layout=widgets.Layout(width="100%", max_width=width, min_width="260px", height=height),
         animation_duration=0,
     )
+    for ax in fig.axes:
+        _set_log_ticks(ax)
     return fig, xs, ys
 
 
@@ -218,6 +383,60 @@ def ghost_line(
 ) -> bq.Lines:
     """The faded copy of a curve that "keep this run" fills (see ``Explorer.ghost_pairs``)."""
     return line(xs, ys, color=color, dash=dash, width=width, opacities=[palette.GHOST_OPACITY])
+
+
+def _set_log_ticks(ax: bq.Axis, extent: tuple[float, float] | None = None) -> None:
+    """Round ticks on a log axis, written ``10ⁿ`` (or as percentages on a ``%`` axis).
+
+    Few enough that labels never collide (every k-th decade over many decades). A scale
+    without fixed ``min``/``max`` takes the range of the data (``extent``); an axis whose
+    scale turned linear gets bqplot's own ticks back.
+    """
+    scale = ax.scale
+    if not isinstance(scale, bq.LogScale):
+        if getattr(ax, "_dw_ticks", False):
+            with ax.hold_sync():
+                ax.tick_values = None
+                ax.tick_labels = {}
+            ax._dw_ticks = False
+        return
+    lo, hi = scale.min, scale.max
+    if lo is None or hi is None:
+        if extent is None:
+            return
+        lo = extent[0] if lo is None else lo
+        hi = extent[1] if hi is None else hi
+    ticks = fmt.axis_ticks(lo, hi, log=True, max_ticks=6)
+    if len(ticks) < 2:
+        return
+    percent = "%" in (ax.tick_format or "")
+    labels = {fmt.js_key(v): (fmt.percent(v) if percent else fmt.tick(v)) for v in ticks}
+    old = ax.tick_values
+    if old is None or len(old) != len(ticks) or not np.allclose(old, ticks, rtol=1e-12):
+        with ax.hold_sync():
+            ax.tick_values = np.array(ticks)
+            ax.tick_labels = labels
+    ax._dw_ticks = True
+
+
+def _extent(marks: Iterable[bq.Mark], scale: bq.Scale) -> tuple[float, float] | None:
+    """Smallest and largest positive finite value the marks plot on ``scale``."""
+    lo, hi = math.inf, -math.inf
+    for mark in marks:
+        for key, sc in (mark.scales or {}).items():
+            if sc is not scale or key not in ("x", "y"):
+                continue
+            arr = (
+                np.asarray(getattr(mark, key), dtype=float).ravel()
+                if getattr(mark, key, None) is not None
+                else None
+            )
+            if arr is None or arr.size == 0:
+                continue
+            arr = arr[np.isfinite(arr) & (arr > 0)]
+            if arr.size:
+                lo, hi = min(lo, float(arr.min())), max(hi, float(arr.max()))
+    return (lo, hi) if lo < hi else None
 
 
 class Explorer(widgets.VBox):
@@ -265,11 +484,30 @@ class Explorer(widgets.VBox):
             name: make_control(p, continuous=name not in self.slow_params)
             for name, p in self.model.PARAMS.items()
         }
+        #: the exact value each slider stands for, formatted with its unit (``fmt.with_unit``)
+        self.values: dict[str, widgets.HTML] = {}
+        for name, w in self.controls.items():
+            if not isinstance(w, widgets.Dropdown):
+                self.values[name] = widgets.HTML()
+                self.values[name].add_class("dw-value")
+                w.observe(self.safe(self._on_continuous), "continuous_update")
         self.view_controls: dict[str, widgets.ValueWidget] = {}
         self.figures: list[bq.Figure] = list(self.build())
+        self._readable_labels()
+        #: a text alternative per figure (its title and what it shows), updated on every run
+        self.alts = [widgets.HTML() for _ in self.figures]
+        for alt in self.alts:
+            alt.add_class("dw-alt")
+            alt.add_class("dw-sr")
 
+        #: what the plot shows, in full (normal text)
         self.readout = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.readout.add_class("dw-readout")
+        #: the polite live region: one node, updated in place with a one-sentence summary
+        self.status = widgets.HTML()
+        self.status.add_class("dw-live")
+        self.status.add_class("dw-sr")
+        #: why the last settings could not be run (an alert, shown above the plot)
         self.message = widgets.HTML()
         self.message.add_class("dw-message")
         #: problems with the settings a link asked for; unlike ``message`` it stays put
@@ -290,49 +528,45 @@ class Explorer(widgets.VBox):
         self.buttons = {
             "keep": widgets.Button(
                 description="Keep this run",
-                icon="thumb-tack",
                 tooltip="Leave a faded copy of the current curves for comparison",
             ),
-            "clear": widgets.Button(
-                description="Clear kept", icon="eraser", tooltip="Remove the faded comparison curves"
-            ),
+            "clear": widgets.Button(description="Clear kept", tooltip="Remove the faded comparison curves"),
             "reset": widgets.Button(
-                description="Reset", icon="undo", tooltip="Back to the settings the explorer opened with"
+                description="Reset", tooltip="Back to the settings the explorer opened with"
             ),
-            "csv": widgets.Button(
-                description="CSV", icon="download", tooltip="Download the current run as a CSV table"
-            ),
-            "png": widgets.Button(description="PNG", icon="image", tooltip="Save the figures as PNG"),
-            "svg": widgets.Button(description="SVG", icon="image", tooltip="Save the figures as SVG"),
+            "csv": widgets.Button(description="CSV", tooltip="Download the current run as a CSV table"),
+            "png": widgets.Button(description="PNG", tooltip="Save the figures as PNG"),
+            "svg": widgets.Button(description="SVG", tooltip="Save the figures as SVG"),
             "code": widgets.Button(
                 description="Settings as code",
-                icon="code",
                 tooltip="Show a one-line set(...) call that recreates these settings",
             ),
         }
+        # no icons: an icon font would be fetched from a CDN on every page
         if self.model.STOCHASTIC:
             self.buttons["rerun"] = widgets.Button(
                 description=self.rerun_label,
-                icon="refresh",
                 tooltip="Same settings, new random sample: the random seed moves on by one",
             )
-            self.buttons["rerun"].on_click(lambda _: self.run_again())
+            self.buttons["rerun"].on_click(self.safe(lambda _: self.run_again()))
         for b in self.buttons.values():
             b.layout = widgets.Layout(width="auto")
-        self.buttons["keep"].on_click(lambda _: self.keep_run())
-        self.buttons["clear"].on_click(lambda _: self.clear_kept())
-        self.buttons["reset"].on_click(lambda _: self.reset())
-        self.buttons["csv"].on_click(lambda _: self._show_csv_link())
-        self.buttons["png"].on_click(lambda _: self.save_figures("png"))
-        self.buttons["svg"].on_click(lambda _: self.save_figures("svg"))
-        self.buttons["code"].on_click(lambda _: self._show_code())
-        self.preset_picker.observe(self._on_preset, "value")
+        self.buttons["keep"].on_click(self.safe(lambda _: self.keep_run()))
+        self.buttons["clear"].on_click(self.safe(lambda _: self.clear_kept()))
+        self.buttons["reset"].on_click(self.safe(lambda _: self.reset()))
+        self.buttons["csv"].on_click(self.safe(lambda _: self._show_csv_link()))
+        self.buttons["png"].on_click(self.safe(lambda _: self.save_figures("png")))
+        self.buttons["svg"].on_click(self.safe(lambda _: self.save_figures("svg")))
+        self.buttons["code"].on_click(self.safe(lambda _: self._show_code()))
+        self.preset_picker.observe(self.safe(self._on_preset), "value")
         for w in self.controls.values():
-            w.observe(self._on_change, "value")
+            w.observe(self.safe(self._on_change), "value")
         for w in self.view_controls.values():
-            w.observe(self._on_view_change, "value")
+            w.observe(self.safe(self._on_view_change), "value")
 
         self.children = self._layout()
+        for name in self.values:
+            self._show_value(name)
 
         self._start_values = self._values()
         self._start_preset = ""
@@ -367,6 +601,46 @@ class Explorer(widgets.VBox):
         """Widgets placed between the figures and the readout (e.g. view toggles)."""
         return [widgets.HBox(list(self.view_controls.values()))] if self.view_controls else []
 
+    def summarize(self, result: Any, text: str) -> str:
+        """The one sentence the live region announces after a run: by default the first of
+        ``describe``'s sentences (the rest stays on screen as normal text)."""
+        return _first_sentence(text)
+
+    def alt_text(self, index: int, figure: bq.Figure, summary: str) -> str:
+        """Text alternative of figure ``index``: its title and the run's summary sentence."""
+        title = figure.title or f"Plot {index + 1}"
+        return f"Plot: {title}. {summary}"
+
+    # ----------------------------------------------------------------- callbacks from the page
+    def safe(self, callback: Any) -> Any:
+        """``callback`` wrapped so that it never raises into the page.
+
+        Every callback a page can trigger (a control change, a button click, a click on a
+        figure) goes through this: a model rejection or any other error is shown as the
+        explorer's message (an alert) and the plot is left as it was.
+        """
+        if getattr(callback, "_dw_safe", False):
+            return callback
+
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except Exception as exc:  # a page callback must never raise
+                self._show_error(exc)
+                return None
+
+        guarded._dw_safe = True  # type: ignore[attr-defined]
+        return guarded
+
+    def _show_error(self, exc: BaseException) -> None:
+        self.error = str(exc)
+        if isinstance(exc, (ValueError, FloatingPointError, RuntimeWarning)):
+            text = "⚠ These settings cannot be run: " + str(exc)
+        else:
+            text = f"⚠ Something went wrong ({type(exc).__name__}: {exc}); the plot shows the last good run."
+        self.message.value = html.escape(text)
+
     # ----------------------------------------------------------------- public API
     @property
     def params(self) -> dict[str, Any]:
@@ -379,6 +653,10 @@ class Explorer(widgets.VBox):
         Values are validated against the model's ``PARAMS`` first: an unknown name or an
         out-of-range value raises ``ValueError`` and leaves the explorer unchanged.
         """
+        params = {
+            k: snap_to_range(self.model.PARAMS[k], v) if k in self.model.PARAMS else v
+            for k, v in params.items()
+        }
         merged = {**self._values(), **params}
         validate(self.model.PARAMS, merged)
         self._quiet = True
@@ -387,6 +665,7 @@ class Explorer(widgets.VBox):
                 value = self._typed(name, value)
                 self._applied[name] = value
                 self.controls[name].value = value
+                self._show_value(name)
         finally:
             self._quiet = False
         self._mark_custom()
@@ -464,15 +743,22 @@ class Explorer(widgets.VBox):
                 result = self.run(self._values())
                 self._check_finite(result)
         except (ValueError, FloatingPointError, RuntimeWarning) as exc:
-            self.error = str(exc)
-            self.message.value = "⚠ These settings cannot be run: " + html.escape(str(exc))
+            self._show_error(exc)
             return
         self.error = None
         if self.message.value:
             self.message.value = ""
         self.result = result
         self.draw(result)
-        self.readout.value = f'<p role="status" aria-live="polite">{self.describe(result)}</p>'
+        self._refresh_ticks()
+        text = self.describe(result)
+        summary = self.summarize(result, text)
+        self.readout.value = f"<p>{text}</p>"
+        if self.status.value != summary:
+            self.status.value = summary
+        plain = html.unescape(_TAGS.sub("", summary))
+        for i, (fig, alt) in enumerate(zip(self.figures, self.alts)):
+            alt.value = html.escape(self.alt_text(i, fig, plain))
         self.last_update_ms = (time.perf_counter() - start) * 1e3
 
     # ----------------------------------------------------------------- internals
@@ -513,11 +799,45 @@ class Explorer(widgets.VBox):
         if self._quiet:
             return
         name = next(n for n, w in self.controls.items() if w is change["owner"])
-        if self._is_echo(name, change["new"]):
+        new = snap_to_range(self.model.PARAMS[name], change["new"])
+        if self._is_echo(name, new):
             return
-        self._applied[name] = self._typed(name, change["new"])
+        self._applied[name] = self._typed(name, new)
+        self._show_value(name)
         self._mark_custom()
         self.update()
+
+    def _on_continuous(self, change: Mapping[str, Any]) -> None:
+        name = next(n for n, w in self.controls.items() if w is change["owner"])
+        self._show_value(name)
+
+    def _show_value(self, name: str) -> None:
+        """Write the exact value the model runs with beside the slider's label."""
+        if name not in self.values:
+            return
+        p = self.model.PARAMS[name]
+        text = html.escape(fmt.with_unit(self._applied[name], p.unit))
+        tag = "" if self.controls[name].continuous_update else ' <span class="dw-onrelease">on release</span>'
+        value = f'<span class="dw-v">{text}</span>{tag}'
+        if self.values[name].value != value:
+            self.values[name].value = value
+
+    def _refresh_ticks(self) -> None:
+        for fig in self.figures:
+            for ax in fig.axes:
+                if isinstance(ax.scale, bq.LogScale) and (ax.scale.min is None or ax.scale.max is None):
+                    _set_log_ticks(ax, _extent(fig.marks, ax.scale))
+                else:
+                    _set_log_ticks(ax)
+
+    def _readable_labels(self) -> None:
+        """Text drawn in a series colour is darkened to ≥ 4.5:1 on white (same hue)."""
+        for fig in self.figures:
+            for mark in fig.marks:
+                if isinstance(mark, bq.Label) and mark.colors:
+                    dark = [palette.text_color(c) for c in mark.colors]
+                    if list(mark.colors) != dark:
+                        mark.colors = dark
 
     def _on_view_change(self, change: Mapping[str, Any]) -> None:
         # view controls (time span, axis type) may change what the model is asked for
@@ -560,35 +880,53 @@ class Explorer(widgets.VBox):
         )
 
     def _layout(self) -> tuple[widgets.Widget, ...]:
+        """Title; link notice and run message (alerts) above the plot; then a body that puts the
+        controls beside the plots when there is room and below them when not (``_CSS``)."""
+        script = html.escape(_A11Y_JS, quote=True)
         head = widgets.HTML(
             _CSS
-            + f"<h3 style='margin:0.2em 0'>{html.escape(self.title)}</h3>"
-            + (f"<p style='margin:0.2em 0'>{self.intro}</p>" if self.intro else "")
+            + f'<img src="data:," alt="" style="display:none" onerror="{script}">'
+            + f"<h3 class='dw-title'>{html.escape(self.title)}</h3>"
+            + (f"<p class='dw-intro'>{self.intro}</p>" if self.intro else "")
         )
-        controls = list(self.controls.values())
-        half = (len(controls) + 1) // 2
-        grid = widgets.HBox(
-            [widgets.VBox(controls[:half]), widgets.VBox(controls[half:])],
-            layout=widgets.Layout(flex_flow="row wrap"),
-        )
+        rows = []
+        for name, w in self.controls.items():
+            row = widgets.HBox([w, self.values[name]] if name in self.values else [w])
+            row.add_class("dw-control")
+            rows.append(row)
+        controls = widgets.Box(rows)
+        controls.add_class("dw-controls")
         extra = self.extra_layout()
         placed = {id(w) for w in _descendants(extra)}  # buttons a subclass put beside its plot
         toolbar = widgets.HBox(
             [b for b in self.buttons.values() if id(b) not in placed],
             layout=widgets.Layout(flex_flow="row wrap"),
         )
-        return (
-            head,
-            widgets.HBox(self.figures, layout=widgets.Layout(flex_flow="row wrap")),
-            *extra,
-            self.readout,
-            self.message,
-            self.notice,
-            grid,
-            widgets.HBox([self.preset_picker, self.citation]),
-            toolbar,
-            self.export_area,
-        )
+        figures = []
+        for fig, alt in zip(self.figures, self.alts):
+            box = widgets.VBox([fig, alt])
+            box.add_class("dw-figure")
+            figures.append(box)
+        figure_row = widgets.Box(figures)
+        figure_row.add_class("dw-figures")
+        plots = widgets.VBox([self.notice, self.message, figure_row, *extra, self.readout, self.status])
+        plots.add_class("dw-plots")
+        self.preset_picker.layout = widgets.Layout(width="100%", max_width="420px")
+        side = widgets.VBox([self.preset_picker, self.citation, controls, toolbar, self.export_area])
+        side.add_class("dw-side")
+        body = widgets.Box([plots, side])
+        body.add_class("dw-body")
+        return (head, body)
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (tags removed): up to a full stop before a capital or the end."""
+    plain = " ".join(_TAGS.sub("", text).split())
+    m = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])", plain)
+    return plain[: m.start()] if m else plain
+
+
+_TAGS = re.compile(r"<[^>]+>")
 
 
 def _descendants(items: Iterable[widgets.Widget]) -> list[widgets.Widget]:

@@ -183,7 +183,7 @@ class ImmuneExplorer(Explorer):
             display_legend=True,
             interactions={"click": "add"},
         )
-        self.start.observe(self._on_start_marker, names=["x", "y"])
+        self.start.observe(self.safe(self._on_start_marker), names=["x", "y"])
         phase.marks = [
             self.e_nullcline_before,
             self.e_nullcline_before_hi,

@@ -28,3 +28,26 @@ FONT_TICKS = "15px"
 FONT_LABEL = "16px"
 FONT_TITLE = "18px"
 FONT_TEXT = "16px"
+
+#: the series colours darkened (same hue) to at least 4.5:1 contrast on white, for text:
+#: labels and legend entries in a series colour are written in these (WCAG 2 AA, text < 18 px)
+TEXT = {
+    BLACK: BLACK,
+    ORANGE: "#9C6C00",
+    SKY_BLUE: "#3A7A9E",
+    BLUISH_GREEN: "#008460",
+    YELLOW: "#7C7622",
+    BLUE: BLUE,
+    VERMILLION: "#BF5400",
+    REDDISH_PURPLE: "#A15F83",
+    GREY: "#757575",
+}
+#: body text and tick labels (14.7:1 on white); grid lines stay light so they never read as data
+INK = "#222222"
+GRID = "#DDDDDD"
+FOCUS = "#0B5CAD"
+
+
+def text_color(color: str) -> str:
+    """The readable (≥ 4.5:1 on white) text colour for a series colour; dark grey if unknown."""
+    return TEXT.get(str(color).upper(), TEXT.get(str(color), INK))
