@@ -164,6 +164,11 @@ SEER_CITATION = "Wu et al. 2017, Oncotarget 8:27990 (SEER, 243,896 patients; met
 
 _T = "teaching choice"
 
+#: lesions are followed exactly up to 1e9 cells (about 1 cm^3, a clinically detectable
+#: tumour) and held there: every question here is answered below it, and it keeps one exact
+#: step of the sampler, even over months, inside numpy's negative-binomial range
+LESION_CAP = 10**9
+
 
 def _soil_param(organ: str) -> Param:
     return Param(
@@ -486,7 +491,7 @@ def _grow_lesions(
     first = np.searchsorted(times, start_time, side="left")
     order = np.argsort(first, kind="stable")
     bounds = np.searchsorted(first[order], np.arange(n_t + 1), side="left")
-    cap = solvers.BD_CAP
+    cap = LESION_CAP
     ids = np.zeros(0, dtype=np.int64)  # living lesions below the cap: index into start_time
     size = np.zeros(0, dtype=np.int64)
     capped = np.zeros(0, dtype=np.int64)  # lesions held at the cap (they stay macroscopic)
