@@ -32,10 +32,12 @@ def _reference(t, **params):
 
     def law(p_now):
         s, g, m, d, a, b, n = (q[k] for k in "sgmdabn")
+        kappa = q["c"] / 1e6
 
         def f(_, y):
             E, T = y
-            return [s + p_now * E * T / (g + T) - m * E * T - d * E, a * T * (1 - b * T) - n * E * T]
+            grow = a * T * (1 - b * T) / (1 + kappa * E)
+            return [s + p_now * E * T / (g + T) - m * E * T - d * E, grow - n * E * T]
 
         return f
 
@@ -261,6 +263,127 @@ def test_weak_suppression_leaves_dormancy_and_a_stronger_one_breaks_it():
     s = immune.simulate(immune.DEFAULT_T, supp=np.array([0.3, 0.42, 0.45])).summary()
     assert list(s["approaches"]) == ["dormant", "large tumour", "large tumour"]
     assert np.isfinite(s["T_dormant"][:2]).all() and np.isnan(s["T_dormant"][2])
+
+
+def test_a_tumour_large_only_in_transit_has_not_escaped():
+    """T0 = 5.9e7 overshoots 1e8 cells on its way back to dormancy: a run stopped on day 50,
+    while it is above the line, must not be called escaped (classification by attractor)."""
+    short = immune.simulate(np.linspace(0.0, 50.0, 51), T0=5.9e7)
+    assert short.T[-1] > immune.ESCAPE_CELLS
+    s = short.summary()
+    assert s["approaches"] == "dormant" and not s["escaped"] and s["escape_day"] == math.inf
+    assert s["heading_days"] > 0 and not s["dormant"]
+    # the verdict agrees with where a tight solve_ivp reference actually ends up
+    ref = _reference(np.array([0.0, 3000.0]), T0=5.9e7)
+    E_dorm, T_dorm = immune.steady_states().by_role("dormant")
+    assert ref[1, -1] == pytest.approx(T_dorm, rel=0.05) and ref[0, -1] == pytest.approx(E_dorm, rel=0.05)
+    # a start above the separatrix, stopped while still below the line, is escaping already
+    early_run = immune.simulate(np.array([0.0, 0.1]), T0=9e7)
+    assert early_run.T[-1] < immune.ESCAPE_CELLS
+    early = early_run.summary()
+    assert early["approaches"] == "large tumour" and early["escaped"]
+    assert early["escape_day"] == math.inf  # it has not passed 1e8 cells yet
+    # batches are classified member by member
+    b = immune.simulate(np.linspace(0.0, 50.0, 51), T0=np.array([5.9e7, 2e8])).summary()
+    assert list(b["approaches"]) == ["dormant", "large tumour"] and list(b["escaped"]) == [False, True]
+
+
+# --------------------------------------------------------------------------- cytostasis
+CYTO = immune.PRESETS["uhr1991_cytostatic"].values
+
+
+def test_cytostasis_off_by_default_keeps_the_biomodels_model():
+    assert DEFAULTS["c"] == 0.0
+    for preset in ("kuznetsov1994_dormancy", "large_inoculum_escape", "immunosuppression_escape"):
+        assert immune.PRESETS[preset].values["c"] == 0.0
+
+
+@pytest.mark.parametrize("c", [0.5, 3.0, 10.0])
+def test_cytostatic_run_matches_solve_ivp(c):
+    values = {**CYTO, "c": c}
+    t = immune.DEFAULT_T
+    r = immune.simulate(t, **values)
+    ref = _reference(t, **values)
+    np.testing.assert_allclose(r.E, ref[0], rtol=1e-6)
+    np.testing.assert_allclose(r.T, ref[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("c", [0.01, 1.0, 3.0, 10.0])
+def test_cytostatic_equilibria_are_the_roots_scipy_finds(c):
+    """Every equilibrium of the quintic is a root of both rates, and a dense scipy root search
+    over the phase plane finds no positive equilibrium the quintic missed."""
+    from scipy.optimize import fsolve
+
+    values = {**CYTO, "c": c}
+    eq = immune.steady_states(**values)
+    for e in eq:
+        dE, dT = immune.rhs(0.0, e.E, e.T, **values)
+        assert abs(float(dE)) < 1e-9 * values["s"] and abs(float(dT)) < 1e-9 * max(e.T, 1.0)
+    q = {**DEFAULTS, **values}
+    kappa = c / 1e6
+
+    def g(x):  # in (log10 E, log10 T), scaled per cell
+        x = np.clip(x, -5.0, 12.0)  # fsolve's trial steps may wander far out
+        E, T = 10.0 ** x[0], 10.0 ** x[1]
+        dE = q["s"] + q["p"] * E * T / (q["g"] + T) - q["m"] * E * T - q["d"] * E
+        return [dE / E, q["a"] * (1 - q["b"] * T) / (1 + kappa * E) - q["n"] * E]
+
+    found = set()
+    for lE in np.linspace(4.0, 7.5, 8):
+        for lT in np.linspace(3.0, 8.9, 12):
+            x, _info, ok, _ = fsolve(g, [lE, lT], full_output=True, xtol=1e-13)
+            if ok == 1 and np.max(np.abs(g(x))) < 1e-10 and 10 ** x[1] < 1 / q["b"]:
+                found.add(round(float(x[1]), 6))
+    ours = sorted(round(math.log10(e.T), 6) for e in eq if e.T > 0)
+    assert sorted(found) == pytest.approx(ours, abs=1e-5)
+
+
+def test_cytostatic_jacobian_matches_finite_differences():
+    E, T = 1.3e6, 4e7
+    J = immune.jacobian(E, T, **CYTO)
+    f = lambda E, T: np.array(immune.rhs(0.0, E, T, **CYTO), dtype=float)  # noqa: E731
+    hE, hT = 1e-3 * E, 1e-3 * T
+    dE = (f(E + hE, T) - f(E - hE, T)) / (2 * hE)
+    dT = (f(E, T + hT) - f(E, T - hT)) / (2 * hT)
+    num = np.column_stack([dE, dT])
+    np.testing.assert_allclose(J, num, rtol=1e-6)
+
+
+def test_cytostatic_tumour_alone_grows_logistically_at_the_arrested_rate():
+    """Closed form: with killing and effector dynamics nearly off (n, m at their floor, p 0,
+    E held at s/d), T follows a logistic law with rate a / (1 + c E / 1e6) and capacity 1/b."""
+    values = {**DEFAULTS, "c": 2.0, "n": 1e-8, "p": 0.0, "m": 3.4e-11, "T0": 10.0}
+    values["E0"] = values["s"] / values["d"]
+    t = np.linspace(0.0, 300.0, 76)
+    r = immune.simulate(t, **values)
+    E = values["E0"]
+    rate = values["a"] / (1 + 2.0 * E / 1e6) - values["n"] * E
+    cap = rate / (values["a"] / (1 + 2.0 * E / 1e6) * values["b"])
+    exact = cap / (1 + (cap / values["T0"] - 1) * np.exp(-rate * t))
+    # m T E stays below 1e-3 of the effector turnover while T is small: compare there
+    small = exact < 1e6
+    np.testing.assert_allclose(r.T[small], exact[small], rtol=1e-4)
+
+
+def test_the_cytostatic_preset_holds_the_tumour_mostly_by_arrest():
+    s = immune.simulate(immune.DEFAULT_T, **CYTO).summary()
+    assert s["approaches"] == "dormant" and s["dormant"]
+    assert s["arrested_fraction"] > 0.5 and s["arrested_fraction_eq"] > 0.5
+    # at its dormant state the cycling cells' growth only just balances the killing
+    E, T = s["E_eq"], s["T_eq"]
+    q = {**DEFAULTS, **CYTO}
+    assert q["a"] * (1 - q["b"] * T) * (1 - s["arrested_fraction_eq"]) == pytest.approx(q["n"] * E, rel=1e-9)
+    # without the arrest, the same (tenfold weaker) killing cannot hold the tumour
+    s0 = immune.simulate(immune.DEFAULT_T, **{**CYTO, "c": 0.0}).summary()
+    assert s0["approaches"] == "large tumour" and s0["escaped"] and s0["arrested_fraction"] == 0.0
+    base = immune.simulate(immune.DEFAULT_T).summary()
+    assert base["arrested_fraction"] == 0.0
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 1.5, float("nan")])
+def test_a_bad_seed_is_refused_by_name(seed):
+    with pytest.raises(ValueError, match="seed"):
+        immune.simulate(immune.DEFAULT_T, seed=seed)
 
 
 def test_strong_surveillance_eliminates_the_tumour():

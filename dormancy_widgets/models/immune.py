@@ -5,7 +5,7 @@ to BCL1 lymphoma in the spleen of mice. ``E`` counts effector (cytotoxic) cells,
 tumour cells; time is in days:
 
 * dE/dt = s + p E T / (g + T) − m E T − d E
-* dT/dt = a T (1 − b T) − n E T
+* dT/dt = a T (1 − b T) / (1 + c E / 10⁶) − n E T
 
 Term by term:
 
@@ -16,7 +16,10 @@ Term by term:
 * ``d E``: effector cells die or leave at a constant per-cell rate;
 * ``a T (1 − b T)``: without immunity the tumour grows logistically up to ``1/b`` cells;
 * ``n E T``: tumour cells are killed at a rate proportional to both populations
-  (mass action).
+  (mass action);
+* ``1 / (1 + c E / 10⁶)``: the share of tumour cells still cycling when the immune response
+  also arrests their cell cycle (cytostasis, ``c`` per million effector cells). ``c = 0``
+  (the default) is Kuznetsov et al.'s model, and every BioModels number reproduces.
 
 The default values are the published fit as listed in BioModels BIOMD0000000762:
 s 1.3e4 cells/day, p 0.1245 /day, g 2.019e7 cells, m 3.422e-10 /cell/day, d 0.0412 /day,
@@ -28,17 +31,35 @@ those units the parameters are σ = 0.1181, ρ = 1.131, η = 20.19, μ = 0.00311
 **What the model shows.** Setting both rates to zero gives the equilibria. The tumour-free
 state (T = 0, E = s/d) is one; the others lie where the tumour nullcline
 E = a (1 − b T)/n meets the effector nullcline, a cubic in T that ``steady_states`` solves
-exactly. At the published values there are four equilibria: a tumour-free *saddle* (a few
-tumour cells always grow), a stable *focus* at about 8e6 tumour cells (the **dormant**
-state: a small tumour held in check, approached in slowly damped oscillations), a second
+exactly (a quintic when ``c > 0``). At the published values there are four equilibria: a
+tumour-free *saddle* (a few tumour cells always grow), a stable *focus* at about 8e6 tumour
+cells (the **dormant** state: a small tumour held in check, approached in slowly damped
+oscillations), a second
 saddle (a threshold: its stable manifold separates the two basins) and a stable *node*
 near 4.5e8 cells (the tumour has **escaped**). Which one a tumour reaches depends on where
 it starts: the model is bistable. Raising the effector supply ``s`` above a d / n makes
-the tumour-free state stable (**elimination**). These are the three phases of immune
-control, elimination, equilibrium and escape, that Koebel et al. (2007, Nature 450:903)
-showed in mice: tumours held in an immune-maintained equilibrium grew out when T cells
-or IFN-γ were removed. CD8+ T cells and IFN-γ maintain immune dormancy in a B-cell
-lymphoma (Farrar et al. 1999, J Immunol 162:2842, cited by Udagawa 2008, APMIS 116:615).
+the tumour-free state stable (**elimination**). These are the three phases of cancer
+immunoediting, elimination, equilibrium and escape (the framework of Dunn, Old & Schreiber
+2002, Nat Immunol 3:991); Koebel et al. (2007, Nature 450:903) gave the experimental
+evidence for the equilibrium phase in mice: tumours held in an immune-maintained
+equilibrium grew out when T cells or IFN-γ were removed. CD8+ T cells and IFN-γ maintain
+immune dormancy in a B-cell lymphoma (Farrar et al. 1999, J Immunol 162:2842, cited by
+Udagawa 2008, APMIS 116:615).
+
+**Cytostasis: dormancy by arrest, not only by killing.** In the BCL1 lymphoma itself, the
+system Kuznetsov et al. fitted, most dormant tumour cells are not dividing: the majority of
+dormant cells isolated from the spleen were noncycling (Uhr, Tucker, May, Siu & Vitetta
+1991, Cancer Res 51:5045s) and "the vast majority of dormant lymphoma cells are in cell
+cycle arrest, but there are also residual replicating cells", the arrest being induced by
+anti-idiotype antibodies; escape came mostly from variants that no longer responded
+(Vitetta et al. 1997, Blood 89:4425) [src, abstracts]. A balance of killing and division is
+therefore one route to immune dormancy, not the only one. The parameter ``c`` adds the other
+route: at ``c > 0`` a fraction ``κE / (1 + κE)`` (``κ = c / 10⁶``) of the tumour cells is
+arrested and does not divide (``summary()["arrested_fraction"]``); arrested cells are still
+killed. The preset ``uhr1991_cytostatic`` holds the tumour mostly by arrest (a teaching
+choice of ``c`` with a tenfold weaker killing rate). Here the arrest signal is carried by the
+effector population ``E``; in BCL1 it came from antibodies, a separate arm that the model
+does not have.
 
 **Immunosuppression.** From day ``t_supp`` on, the tumour-stimulated recruitment ``p`` is
 cut by the fraction ``supp`` (p becomes p (1 − supp)), a stand-in for drugs or antibodies
@@ -52,6 +73,13 @@ variables (E, ln T): the tumour spans ten orders of magnitude (from one cell to 
 ln T keeps it positive whatever the step. The default step ``H_DEFAULT`` = 0.5 day was
 found with ``solvers.choose_step`` and agrees with scipy's ``solve_ivp`` on the untransformed
 equations to better than 1e-6 (relative) at the published values.
+
+**Which way a run is heading.** ``summary()`` names the stable equilibrium a run is
+heading to by following it: from the last state, the system in force at the end is
+integrated on (at most ``HEADING_DAYS``) until the state is within ``CAPTURE_DECADES`` of a
+stable equilibrium, whose basin it then is in. A tumour that is large in transit but in the
+basin of the dormant state is *not* called escaped, however far above ``ESCAPE_CELLS`` it is
+when the run ends.
 
 **Where the model is too simple.** Effector cells are one population with no memory,
 no exhaustion and no delay between stimulation and killing; the tumour is one clone that
@@ -73,13 +101,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .base import Result
-from .params import Param, Preset, batch_shape, validate, validate_time
+from .params import Param, Preset, batch_shape, validate, validate_seed, validate_time
 from .solvers import rk4
 
 __all__ = [
+    "CAPTURE_DECADES",
     "DEFAULT_T",
     "DORMANT_FRACTION",
     "ESCAPE_CELLS",
+    "HEADING_DAYS",
     "H_DEFAULT",
     "KINDS",
     "PARAMS",
@@ -120,11 +150,23 @@ H_DEFAULT = 0.5
 #: Kuznetsov et al. measure both populations in units of 1e6 cells.
 SCALE = 1e6
 
-#: A tumour above 1e8 cells (0.1 cm³, a fifth of the fitted capacity 1/b = 5e8) has left
-#: the dormant state for good at the published values: the saddle lies at 2.7e8 cells and
-#: every trajectory still above 1e8 at the end of a run is heading for the large-tumour
-#: node. A teaching threshold for "escape", not a number from the paper.
+#: The line drawn and reported as "escape" size: 1e8 cells (0.1 cm³, a fifth of the fitted
+#: capacity 1/b = 5e8). Passing it does NOT mean escape: at the published values the saddle
+#: lies at 2.7e8 cells and a tumour started between them (e.g. T0 = 5.9e7) overshoots 1e8 in
+#: transit and falls back to dormancy. Escape is decided by the attractor a run is heading
+#: to (``summary()["escaped"]``); ``escape_day`` is then the day it passes this line for good.
+#: A teaching threshold for the plots, not a number from the paper.
 ESCAPE_CELLS = 1e8
+
+#: ``summary()`` follows a run beyond its last time for at most this many days to see which
+#: stable equilibrium it is heading to (ten e-folds of the slowest published damping, 180 days)
+HEADING_DAYS = 20000.0
+#: a state within this many decades (of E and of 1 + T) of a stable equilibrium counts as in
+#: its basin (5%: well inside the linear neighbourhood of every stable state at the published
+#: values, whose nearest saddle is more than a decade away)
+CAPTURE_DECADES = 0.02
+#: the continuation runs in chunks of this many days and stops once every run is captured
+_HEADING_CHUNK = 250.0
 
 #: A stable equilibrium with fewer than this fraction of the capacity 1/b is called
 #: dormant (the published dormant focus holds 1.6% of 1/b, the large-tumour node 89%).
@@ -267,6 +309,19 @@ PARAMS: dict[str, Param] = {
             source=_BIOMODELS,
         ),
         Param(
+            "c",
+            0.0,
+            0.0,
+            10.0,
+            unit="per 10⁶ effectors",
+            label="c, cytostatic arrest",
+            doc="cell-cycle arrest of tumour cells by the immune response: a share cE/(10⁶ + cE) "
+            "of them does not divide (0: none, Kuznetsov et al.'s model)",
+            source="BCL1 dormant cells mostly in cell-cycle arrest (Uhr et al. 1991, Cancer Res "
+            "51:5045s; Vitetta et al. 1997, Blood 89:4425); its size is a teaching choice",
+            step=0.01,
+        ),
+        Param(
             "t_supp",
             300.0,
             0.0,
@@ -291,7 +346,7 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-_PUBLISHED = {k: PARAMS[k].default for k in ("s", "p", "g", "m", "d", "a", "b", "n", "E0", "T0")}
+_PUBLISHED = {k: PARAMS[k].default for k in ("s", "p", "g", "m", "d", "a", "b", "n", "E0", "T0", "c")}
 
 PRESETS: dict[str, Preset] = {
     "kuznetsov1994_dormancy": Preset(
@@ -312,6 +367,15 @@ PRESETS: dict[str, Preset] = {
         "are removed; here recruitment p is cut by 60% from day 300 (teaching choice) in the "
         "Kuznetsov et al. 1994 model",
         "A dormant tumour escapes once immunosuppression starts.",
+    ),
+    "uhr1991_cytostatic": Preset(
+        {**_PUBLISHED, "n": 1.101e-8, "c": 3.0, "t_supp": 300.0, "supp": 0.0},
+        "Uhr, Tucker, May, Siu & Vitetta 1991, Cancer Res 51:5045s and Vitetta et al. 1997, Blood "
+        "89:4425: in BCL1 lymphoma most dormant cells are in cell-cycle arrest; killing n cut "
+        "tenfold and arrest c = 3 per 10⁶ effectors are teaching choices on the Kuznetsov et al. "
+        "1994 fit",
+        "Dormancy held mostly by arrest: with a tenth of the killing, the immune response stops "
+        "most tumour cells from dividing.",
     ),
     "strong_surveillance_elimination": Preset(
         {**_PUBLISHED, "s": 1e5, "t_supp": 300.0, "supp": 0.0},
@@ -339,7 +403,7 @@ def rhs(t: float, E: ArrayLike, T: ArrayLike, **params: Any) -> tuple[np.ndarray
     T = np.asarray(T, dtype=float)
     pe = q["p"] * (1.0 - q["supp"] * (q["t_supp"] <= t))
     dE = q["s"] + pe * E * T / (q["g"] + T) - q["m"] * E * T - q["d"] * E
-    dT = q["a"] * T * (1.0 - q["b"] * T) - q["n"] * E * T
+    dT = q["a"] * T * (1.0 - q["b"] * T) / (1.0 + q["c"] / SCALE * E) - q["n"] * E * T
     return dE, dT
 
 
@@ -349,13 +413,22 @@ def _log_rhs(
     """d(E, ln T)/dt; ``exp`` is ``math.exp`` for a single run (faster on scalars)."""
     s, g, m, d, a, n = (q[k] for k in ("s", "g", "m", "d", "a", "n"))
     ab = a * q["b"]
+    kappa = q["c"] / SCALE
+    if not np.any(kappa):  # Kuznetsov et al.'s model exactly (no division by 1 + 0)
 
-    def f(t: float, y: tuple[Any, ...]) -> tuple[Any, Any]:
+        def f(t: float, y: tuple[Any, ...]) -> tuple[Any, Any]:
+            E, v = y
+            T = exp(v)
+            return s + E * (pe * T / (g + T) - m * T - d), a - ab * T - n * E
+
+        return f
+
+    def f_arrest(t: float, y: tuple[Any, ...]) -> tuple[Any, Any]:
         E, v = y
         T = exp(v)
-        return s + E * (pe * T / (g + T) - m * T - d), a - ab * T - n * E
+        return s + E * (pe * T / (g + T) - m * T - d), (a - ab * T) / (1.0 + kappa * E) - n * E
 
-    return f
+    return f_arrest
 
 
 def step(p: dict[str, Any]) -> float:
@@ -407,13 +480,66 @@ class ImmuneResult(Result):
             self.__dict__["_equilibria"] = cached
         return cached
 
+    def _distances(self, E: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """Decades (max over E and 1 + T) from states (batch shape) to each stable equilibrium
+        of the final system, ``batch + (4,)``; ``inf`` for slots that are not stable."""
+        eq = self.final_equilibria()
+        stable = eq.present & np.isin(eq.kind, ("stable focus", "stable node"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = np.maximum(
+                np.abs(np.log10(np.where(eq.present, eq.E, 1.0)) - np.log10(E)[..., None]),
+                np.abs(np.log10(1.0 + np.where(eq.present, eq.T, 0.0)) - np.log10(1.0 + T)[..., None]),
+            )
+        return np.where(stable & np.isfinite(dist), dist, np.inf)
+
+    def heading(self) -> tuple[np.ndarray, np.ndarray]:
+        """(slot, days) per run: the stable equilibrium (slot of ``final_equilibria``) the run
+        is heading to, and how many days after its last time it got within
+        ``CAPTURE_DECADES`` of it (0: already there; ``inf``: not within ``HEADING_DAYS``, and
+        the slot is then simply the nearest stable equilibrium, or -1 if none is stable).
+
+        The system in force at the end (suppression included) is integrated on from the last
+        state, all runs together in chunks of ``_HEADING_CHUNK`` days, until every run is
+        captured.
+        """
+        cached = self.__dict__.get("_heading")
+        if cached is not None:
+            return cached
+        shape = self.batch_shape
+        E, T = self.E[..., -1], self.T[..., -1]
+        dist = self._distances(E, T)
+        slot = np.where(np.isfinite(dist.min(axis=-1)), np.argmin(dist, axis=-1), -1)
+        days = np.where(dist.min(axis=-1) < CAPTURE_DECADES, 0.0, np.inf)
+        p = dict(self.params)
+        pe = np.where(self.suppressed, p["p"] * (1.0 - p["supp"]), p["p"])
+        q = {k: _fast(np.asarray(v)) for k, v in p.items()}
+        f = _log_rhs(q, _fast(np.asarray(pe)), math.exp if shape == () else np.exp)
+        h = min(2.0, 4.0 * step(p))  # only the basin matters here, not the last digits
+        y: tuple[Any, ...] = (E, np.log(np.maximum(T, 1e-300)))
+        elapsed = 0.0
+        while np.any(np.isinf(days) & (slot >= 0)) and elapsed < HEADING_DAYS:
+            Ey, vy = rk4(f, y, [0.0, _HEADING_CHUNK], h=h)
+            y = (Ey[..., -1], vy[..., -1])
+            elapsed += _HEADING_CHUNK
+            d_now = self._distances(np.broadcast_to(y[0], shape), np.exp(np.broadcast_to(y[1], shape)))
+            hit = np.isinf(days) & (d_now.min(axis=-1) < CAPTURE_DECADES)
+            slot = np.where(hit, np.argmin(d_now, axis=-1), slot)
+            days = np.where(hit, elapsed, days)
+        out = (np.asarray(slot), np.asarray(days))
+        self.__dict__["_heading"] = out
+        return out
+
     def summary(self) -> dict[str, Any]:
-        """Final sizes, the equilibrium approached, oscillation period and damping, escape day.
+        """Final sizes, the attractor the run heads to, oscillation period and damping, escape.
 
         * ``E_final``, ``T_final``: cells at the last output time;
-        * ``approaches``: role of the nearest stable equilibrium of the final system
-          (``"tumour-free"``, ``"dormant"``, ``"large tumour"``; ``"none"`` if none is stable),
-          nearness measured in decades of E and of 1 + T;
+        * ``approaches``: role of the stable equilibrium of the final system that the run is
+          heading to (``"tumour-free"``, ``"dormant"``, ``"large tumour"``; ``"none"`` if none
+          is stable), found by following the run on (``heading``), not by where it happens to
+          be at the last time;
+        * ``escaped``: the run is heading to the large-tumour state (``approaches`` is
+          ``"large tumour"``); ``heading_days``: days beyond the last time the run needed to
+          get within ``CAPTURE_DECADES`` of its attractor (0: already there);
         * ``E_eq``, ``T_eq``: that equilibrium; ``distance_decades``: how far the run ends
           from it;
         * ``dormant``: the run ends within 0.1 decade (26%) of a dormant equilibrium in E and T;
@@ -422,23 +548,22 @@ class ImmuneResult(Result):
           oscillating); ``damping_days``: 1 / |Re λ|, the time for the deviation to shrink
           e-fold;
         * ``E_dormant``, ``T_dormant``: the dormant equilibrium (``nan`` when there is none);
-        * ``escape_day``: the day after which the tumour stays above ``ESCAPE_CELLS``
-          (``inf`` if it ends below); ``T_max``, ``T_min``: extremes of the run.
+        * ``escape_day``: for an escaping run, the day after which the tumour stays above
+          ``ESCAPE_CELLS`` (``inf`` if it has not passed the line yet, and for every run that is
+          not escaping, however large it is in transit); ``T_max``, ``T_min``: extremes;
+        * ``arrested_fraction``: share of tumour cells in cytostatic arrest at the last time,
+          c E / (10⁶ + c E) (0 without cytostasis); ``arrested_fraction_eq``: the same at the
+          attractor.
         """
         cached = self.__dict__.get("_summary")
         if cached is not None:
             return dict(cached)
         eq = self.final_equilibria()
         E_end, T_end = self.E[..., -1], self.T[..., -1]
-        stable = eq.present & np.isin(eq.kind, ("stable focus", "stable node"))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dist = np.maximum(
-                np.abs(np.log10(np.where(eq.present, eq.E, 1.0)) - np.log10(E_end)[..., None]),
-                np.abs(np.log10(1.0 + np.where(eq.present, eq.T, 0.0)) - np.log10(1.0 + T_end)[..., None]),
-            )
-        dist = np.where(stable, dist, np.inf)
-        k = np.argmin(dist, axis=-1)
-        any_stable = stable.any(axis=-1)
+        dist = self._distances(E_end, T_end)
+        slot, heading_days = self.heading()
+        any_stable = slot >= 0
+        k = np.where(any_stable, slot, 0)
         pick = np.take_along_axis
         kk = k[..., None]
         role = np.where(any_stable, pick(eq.role, kk, axis=-1)[..., 0], "none")
@@ -450,13 +575,17 @@ class ImmuneResult(Result):
             damping = np.where(any_stable & (re > 0), 1.0 / np.where(re > 0, re, 1.0), np.inf)
         d_min = pick(dist, kk, axis=-1)[..., 0]
         E_dorm, T_dorm = eq.by_role("dormant")
+        escaped = role == "large tumour"
         above = self.T >= ESCAPE_CELLS
         # last index where T was below the threshold; escape is the output time after it
         below_rev = np.argmax(~above[..., ::-1], axis=-1)
         never_below = above.all(axis=-1)
         last_below = self.t.size - 1 - below_rev
         esc_idx = np.minimum(last_below + 1, self.t.size - 1)
-        escape = np.where(above[..., -1], np.where(never_below, self.t[0], self.t[esc_idx]), np.inf)
+        passed = np.where(never_below, self.t[0], self.t[esc_idx])
+        escape = np.where(escaped & above[..., -1], passed, np.inf)
+        kappa = np.broadcast_to(self.params["c"], self.batch_shape) / SCALE
+        E_att = np.where(any_stable, pick(eq.E, kk, axis=-1)[..., 0], np.nan)
         out = {
             "E_final": E_end,
             "T_final": T_end,
@@ -470,7 +599,11 @@ class ImmuneResult(Result):
             "damping_days": damping,
             "E_dormant": E_dorm,
             "T_dormant": T_dorm,
+            "escaped": escaped,
+            "heading_days": heading_days,
             "escape_day": escape,
+            "arrested_fraction": kappa * E_end / (1.0 + kappa * E_end),
+            "arrested_fraction_eq": kappa * E_att / (1.0 + kappa * E_att),
             "T_max": self.T.max(axis=-1),
             "T_min": self.T.min(axis=-1),
             "n_equilibria": eq.present.sum(axis=-1),
@@ -502,8 +635,10 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> ImmuneResult:
     integrated piecewise so that no RK4 step straddles a switch (a batch with many
     different ``t_supp`` values therefore takes a few more, shorter steps, and its members
     agree with single runs to the integrator's accuracy rather than to the last bit).
-    ``seed`` is accepted and ignored (the model is deterministic).
+    ``seed`` is checked (``ValueError`` naming it when bad) and otherwise ignored (the model
+    is deterministic).
     """
+    validate_seed(seed)
     times = validate_time(t)
     p = validate(PARAMS, params)
     shape = batch_shape(p)
@@ -624,10 +759,12 @@ def jacobian(E: ArrayLike, T: ArrayLike, **params: Any) -> np.ndarray:
     T = np.asarray(T, dtype=float)
     s_, p, g, m, d, a, b, n = (q[k] for k in ("s", "p", "g", "m", "d", "a", "b", "n"))
     del s_
+    kappa = q["c"] / SCALE
+    cyc = 1.0 / (1.0 + kappa * E)  # share of tumour cells still cycling
     j11 = p * T / (g + T) - m * T - d
     j12 = E * (p * g / (g + T) ** 2 - m)
-    j21 = -n * T
-    j22 = a - 2.0 * a * b * T - n * E
+    j21 = -a * T * (1.0 - b * T) * kappa * cyc * cyc - n * T
+    j22 = a * (1.0 - 2.0 * b * T) * cyc - n * E
     j11, j12, j21, j22 = np.broadcast_arrays(j11, j12, j21, j22)
     return np.stack([np.stack([j11, j12], axis=-1), np.stack([j21, j22], axis=-1)], axis=-2)
 
@@ -660,6 +797,47 @@ def classify(J: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return kind, lam
 
 
+def _pmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Product of polynomials given by coefficients (increasing powers) on the last axis."""
+    out = np.zeros(np.broadcast_shapes(x.shape[:-1], y.shape[:-1]) + (x.shape[-1] + y.shape[-1] - 1,))
+    for i in range(x.shape[-1]):
+        for j in range(y.shape[-1]):
+            out[..., i + j] += x[..., i] * y[..., j]
+    return out
+
+
+def _arrest_roots(*args: np.ndarray) -> np.ndarray:
+    """The (at most three) roots z = b T in (0, 1) of the cytostatic quintic, nan-padded."""
+    s, p, g, m, d, a, b, n, kappa = (np.asarray(v, dtype=float) for v in args)
+    N = np.stack([d * g * b * b, (d + m * g - p) * b, m], axis=-1)
+    G = np.stack([g * b, np.ones_like(g)], axis=-1)
+    one_minus_z = np.stack([np.ones_like(a), -np.ones_like(a)], axis=-1)
+    poly = _pmul(a[..., None] * one_minus_z, _pmul(N, N))
+    poly[..., :4] -= (n * s * b)[..., None] * _pmul(G, N)
+    poly[..., :3] -= (n * kappa * s * s * b * b)[..., None] * _pmul(G, G)
+    lead = poly[..., -1:]
+    mono = poly[..., :-1] / lead  # monic: z^5 + c4 z^4 + ... + c0
+    comp = np.zeros(poly.shape[:-1] + (5, 5))
+    comp[..., 0, :] = -mono[..., ::-1]
+    comp[..., np.arange(1, 5), np.arange(4)] = 1.0
+    roots = np.linalg.eigvals(comp)
+    real = np.abs(roots.imag) <= 1e-6 * (1.0 + np.abs(roots.real))
+    z = np.where(real, roots.real, np.nan)
+    coef = poly[..., None, :]
+    for _ in range(3):  # Newton polish on the quintic itself
+        val = np.zeros_like(z)
+        der = np.zeros_like(z)
+        for k in range(5, -1, -1):
+            der = der * z + val
+            val = val * z + coef[..., k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
+        z = z - np.where(np.isfinite(step), step, 0.0)
+    n_at = (N[..., None, 0] + N[..., None, 1] * z) + N[..., None, 2] * z * z
+    z = np.where((z > 0) & (z < 1) & (n_at > 0), z, np.nan)
+    return np.sort(z, axis=-1)[..., :3]
+
+
 def steady_states(*, after_suppression: bool = False, **params: Any) -> Equilibria:
     """Every equilibrium, with its kind and role, for each parameter set of a batch.
 
@@ -670,7 +848,12 @@ def steady_states(*, after_suppression: bool = False, **params: Any) -> Equilibr
 
     solved for z = b T (well scaled: the roots that matter lie in 0 < z < 1, where E > 0)
     as the eigenvalues of its companion matrix, one batched ``numpy.linalg.eigvals`` call,
-    then polished by two Newton steps. ``after_suppression=True`` uses p (1 − supp).
+    then polished by two Newton steps. With cytostasis (``c > 0``) the tumour nullcline is
+    n E (1 + κ E) = a (1 − z) (κ = c / 10⁶); with the effector nullcline E = s b G / N,
+    N = m z² + (d + m g − p) b z + d g b², G = g b + z, it becomes the quintic
+    a (1 − z) N² − n s b G N − n κ s² b² G² = 0, solved the same way; its roots with N ≤ 0
+    (no positive effector count) are dropped, and the at most three left fill the slots.
+    ``after_suppression=True`` uses p (1 − supp).
     ``E0``, ``T0`` and ``t_supp`` do not matter here. Roles: ``"tumour-free"``;
     ``"dormant"`` (stable, below ``DORMANT_FRACTION`` of 1/b); ``"large tumour"`` (stable,
     above it); ``"threshold"`` (a saddle with a tumour); ``"unstable"``.
@@ -699,17 +882,25 @@ def steady_states(*, after_suppression: bool = False, **params: Any) -> Equilibr
             step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
         z = z - np.where(np.isfinite(step), step, 0.0)
     z = np.where((z > 0) & (z < 1), z, np.nan)
+    kappa = np.broadcast_to(q["c"], shape) / SCALE
+    if np.any(kappa > 0):
+        z5 = _arrest_roots(s, p, g, m, d, a, b, n, kappa)
+        z = np.where((kappa > 0)[..., None], z5, z)
     z = np.sort(z, axis=-1)  # nan sorts last
-    bb, aa, nn = b[..., None], a[..., None], n[..., None]
+    bb, aa, nn, kk = b[..., None], a[..., None], n[..., None], kappa[..., None]
     T_in = z / bb
-    E_in = aa * (1.0 - z) / nn
+    # the tumour nullcline n E (1 + κ E) = a (1 - z), in a form exact at κ = 0
+    rhs_t = aa * (1.0 - z) / nn
+    E_in = 2.0 * rhs_t / (1.0 + np.sqrt(1.0 + 4.0 * kk * rhs_t))
     E_all = np.concatenate([(s / d)[..., None], E_in], axis=-1)
     T_all = np.concatenate([np.zeros(shape + (1,)), T_in], axis=-1)
     present = np.isfinite(T_all)
     Es = np.where(present, E_all, 0.0)
     Ts = np.where(present, T_all, 0.0)
     ex = lambda x: np.asarray(x)[..., None]  # noqa: E731 - broadcast a parameter over the slots
-    J = jacobian(Es, Ts, **{k: ex(v) for k, v in zip("spgmdabn", (s, p, g, m, d, a, b, n))})
+    J = jacobian(
+        Es, Ts, c=ex(kappa * SCALE), **{k: ex(v) for k, v in zip("spgmdabn", (s, p, g, m, d, a, b, n))}
+    )
     kind, lam = classify(J)
     kind = np.where(present, kind, "")
     stable = np.isin(kind, ("stable focus", "stable node"))
@@ -738,8 +929,9 @@ def nullclines(
     Returns ``T`` (the grid; by default 400 points from 1 to 1e10 cells, log-spaced) and,
     with shape ``batch + (len(T),)``:
 
-    * ``E_T``: the tumour nullcline with a tumour, E = a (1 − b T) / n (``nan`` for
-      T ≥ 1/b, where it would need E ≤ 0); the other tumour nullcline is T = 0;
+    * ``E_T``: the tumour nullcline with a tumour, E = a (1 − b T) / n, or with cytostasis the
+      positive root of n E (1 + c E / 10⁶) = a (1 − b T) (``nan`` for T ≥ 1/b, where it
+      would need E ≤ 0); the other tumour nullcline is T = 0;
     * ``E_E``: the effector nullcline, E = s / (d + m T − p T / (g + T)) (``nan`` where the
       denominator is not positive: there the effectors grow whatever their number, so the
       curve has two branches when the recruitment is strong).
@@ -748,7 +940,9 @@ def nullclines(
     grid = np.logspace(0.0, 10.0, 400) if T is None else np.asarray(T, dtype=float)
     ex = lambda k: np.asarray(q[k])[..., None]  # noqa: E731
     pe = ex("p") * (1.0 - ex("supp")) if after_suppression else ex("p")
-    E_T = ex("a") * (1.0 - ex("b") * grid) / ex("n")
+    rhs_t = ex("a") * (1.0 - ex("b") * grid) / ex("n")
+    with np.errstate(invalid="ignore"):
+        E_T = 2.0 * rhs_t / (1.0 + np.sqrt(1.0 + 4.0 * ex("c") / SCALE * np.maximum(rhs_t, 0.0)))
     den = ex("d") + ex("m") * grid - pe * grid / (ex("g") + grid)
     with np.errstate(divide="ignore", invalid="ignore"):
         E_E = np.where(den > 0, ex("s") / np.where(den > 0, den, 1.0), np.nan)
