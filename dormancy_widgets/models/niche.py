@@ -335,7 +335,12 @@ def expected_dissemination(**params: Any) -> dict[str, np.ndarray]:
     """
     p = validate(PARAMS, params)
     shape = batch_shape(p)
-    flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
+    delivered, arrived = _expected_routing({k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()})
+    return {"delivered": delivered.reshape(shape + (_O,)), "arrived": arrived.reshape(shape + (_O,))}
+
+
+def _expected_routing(flat: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(delivered, arrested) expected fractions per flat batch member and organ: (G, O) each."""
     arrest, weights, serial = _routing(flat)
     g = arrest.shape[0]
     moving = np.ones(g)
@@ -351,7 +356,7 @@ def expected_dissemination(**params: Any) -> dict[str, np.ndarray]:
         moving[rows] *= 1.0 - arrest[rows, b]
     delivered += moving[:, None] * weights[:, :_O]
     arrived += moving[:, None] * weights[:, :_O] * arrest
-    return {"delivered": delivered.reshape(shape + (_O,)), "arrived": arrived.reshape(shape + (_O,))}
+    return delivered, arrived
 
 
 # ----------------------------------------------------------------------------- organ rates
@@ -670,7 +675,7 @@ def expected_fractions(t: ArrayLike, **params: Any) -> dict[str, np.ndarray]:
     p = validate(PARAMS, params)
     shape = batch_shape(p)
     flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
-    arrived = expected_dissemination(**p)["arrived"].reshape(-1)
+    arrived = _expected_routing(flat)[1].reshape(-1)
     chain = _chain(times, flat) * arrived[:, None, None]
     names = ("arrested", "settling", "dormant", "extravasated", "started", "dead")
     return {name: chain[:, j, :].reshape(shape + (_O, times.size)) for j, name in enumerate(names)}
@@ -696,7 +701,7 @@ def flow_soil(day: float, **params: Any) -> dict[str, Any]:
     flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
     times = validate_time([0.0, day])
     eff = _chain(times, flat)[:, 4, -1].reshape(-1, _O)
-    arrived = expected_dissemination(**p)["arrived"].reshape(-1, _O)
+    arrived = _expected_routing(flat)[1]
     total = arrived.sum(axis=-1, keepdims=True)
     arrival = arrived / np.where(total > 0, total, 1.0)
     x = np.log(np.maximum(arrival, _SHARE_FLOOR))
