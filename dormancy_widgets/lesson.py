@@ -205,15 +205,13 @@ def parse_quantity(text: Any, unit: str = "", units: Mapping[str, float] | None 
     s = str(text or "").strip().replace("−", "-")
     if not s:
         raise ValueError("type a number first")
+    # '10^9' or '10⁹' alone: a power of ten with no mantissa
+    s = re.sub(r"^([-+]?)\s*10(?=\s*(?:\^|\*\*|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]))", r"\g<1>1×10", s)
     m = _NUMBER.match(s)
     if not m or (m.group("num") is None and m.group("exp") is None):
         raise ValueError(f"could not read {_cut(s)!r} as a number (write e.g. 2500, 2.5e3 or 2.5 × 10³)")
     num = m.group("num")
     exp = m.group("exp")
-    if num is not None and exp is not None and not re.search(r"[×xX*·]", s):
-        # '10^9' alone: the mantissa read '10' is really the base
-        if re.fullmatch(r"[-+]?10", num.strip()):
-            num = num.replace("10", "1")
     mant = 1.0 if num is None else float(re.sub(r"[,\u202f\u2009\u00a0 ]", "", num).replace("−", "-"))
     value = mant * (10.0 ** int(exp.translate(_FROM_SUPERSCRIPT))) if exp else mant
     rest = m.group("unit")
@@ -453,6 +451,7 @@ class Reveal(widgets.VBox):
             "match": bool(match),
             "how_far": far,
             "settings": settings,
+            "settings_text": _settings_text(settings, self.explorer),
         }
         for listener in self.listeners:
             listener(self)
@@ -866,7 +865,7 @@ class LabRecord:
             lines = [f"My prediction: {p.get('guess_text', p.get('guess'))}"]
             r = reveals.get(p["key"])
             if r:
-                where = _settings_text(r.get("settings", {}))
+                where = r.get("settings_text") or _settings_text(r.get("settings", {}))
                 match = "they match" if r.get("match") else "they differ"
                 far = f" (my prediction was {r['how_far']})" if r.get("how_far") else ""
                 lines.append(f"The model: {r.get('model_text', r.get('model'))}; {match}{far}")
@@ -887,7 +886,8 @@ class LabRecord:
             verdict = "goal met" if c.get("met") else "not yet"
             lines.append(
                 f"Try {sum(1 for x in lines if x.startswith('Try')) + 1}: "
-                f"{_settings_text(c.get('settings', {}))}: {verdict}. {c.get('feedback', '')}".strip()
+                f"{c.get('settings_text') or _settings_text(c.get('settings', {}))}: {verdict}. "
+                f"{c.get('feedback', '')}".strip()
             )
         if chals:
             out.append(("Challenges", list(chals.values())))
@@ -1112,6 +1112,7 @@ class Lesson:
                     key,
                     goal=g.text,
                     settings=a["settings"],
+                    settings_text=_settings_text(a["settings"], ch.explorer),
                     met=a["met"],
                     feedback=a["feedback"],
                 )
