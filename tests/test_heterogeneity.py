@@ -118,8 +118,8 @@ def test_no_heritable_difference_makes_clones_binomial_too():
 
 def test_clone_mean_matches_the_expected_variant_fraction():
     b, c = 100, 300
-    r = het.simulate([0.0, 12.0], seed=8, mu=np.full(b, 1e-3), q_v=0.05, q_0=1e-5, n=1e4, clones=c, mice=1)
-    g, mu, n, q_v, q_0 = 12, 1e-3, 1e4, 0.05, 1e-5
+    r = het.simulate([0.0, 12.0], seed=8, mu=np.full(b, 1e-3), q_v=0.05, q_0=1e-5, n=4e3, clones=c, mice=1)
+    g, mu, n, q_v, q_0 = 12, 1e-3, 4e3, 0.05, 1e-5  # 4,000 of the clone's 4,096 cells
     ef = het.expected_variants(g, mu) / 2.0**g
     var_f = het.variance_variants(g, mu) / 4.0**g
     p = ef * q_v + (1 - ef) * q_0
@@ -166,7 +166,7 @@ def test_seed_reproducible_and_generator_accepted():
 
 
 def test_batches_with_different_numbers_of_clones_and_mice():
-    r = het.simulate([0.0, 10.0], seed=4, clones=np.array([5, 50]), mice=np.array([[1], [4]]))
+    r = het.simulate([0.0, 16.0], seed=4, q_0=1e-4, clones=np.array([5, 50]), mice=np.array([[1], [4]]))
     assert r.batch_shape == (2, 2)
     assert r.colonies_clones.shape == (2, 2, 50, 4) and r.M_clones.shape == (2, 2, 50, 2)
     np.testing.assert_array_equal(r.valid.sum(axis=(-2, -1)), [[5, 50], [20, 200]])
@@ -194,6 +194,45 @@ def test_fluctuation_test_wraps_simulate():
     assert f"variance/mean {ft.vmr_clones:.3g}" in text and f"= {ft.ratio:.3g}" in text
     with pytest.raises(ValueError, match="single run"):
         het.fluctuation_test(seed=1, mu=[1e-5, 2e-5]).report()
+
+
+@pytest.mark.parametrize("Td", [1.0, 1.5, 2.0, 3.0])
+def test_no_mouse_receives_more_cells_than_the_clone_holds(Td):
+    """On the 20-day grid a clone holds 2^floor(20 / Td) cells (64 at Td = 3): each mouse gets
+    at most that many, and the colony counts follow the capped dose."""
+    n_clone = 2.0 ** math.floor(20 / Td + 1e-9)
+    dose = min(1e6, n_clone)
+    r = het.simulate(het.DEFAULT_T, seed=5, Td=Td, q_v=1.0, q_0=1e-2, clones=300, mice=20)
+    s = r.summary()
+    assert r.N[-1] == n_clone and s["n_injected"] == dose
+    assert s["dose_capped"] == (n_clone < 1e6)
+    assert r.colonies_clones.max() <= n_clone and r.colonies_parent.max() <= n_clone
+    # the parent line's subsamples: Binomial(dose, p) colonies per mouse
+    f = s["variant_fraction"]
+    p = f * 1.0 + (1 - f) * 1e-2
+    k = 300 * 20
+    assert abs(s["mean_parent"] - dose * p) < 5 * math.sqrt(dose * p * (1 - p) / k)
+    # a batch caps each member by its own clone size
+    b = het.simulate(het.DEFAULT_T, seed=5, Td=np.array([1.0, Td])).summary()
+    np.testing.assert_array_equal(b["n_injected"], [1e6, dose])
+
+
+def test_mu_is_a_chance_per_daughter_cell():
+    """One generation from one ordinary cell: two daughters, each a variant with chance μ, so
+    2μ variants per cell per generation; Harris et al. 1982 is the cited source of the default."""
+    mu = 1e-3
+    r = het.simulate([0.0, 1.0], seed=2, mu=np.full(400, mu), clones=300)
+    x = r.M_clones[..., -1]
+    assert abs(x.mean() - 2 * mu) < 5 * math.sqrt(2 * mu * (1 - mu) / x.size)
+    p = het.PARAMS["mu"]
+    assert p.unit == "per daughter cell" and "2μ" in p.doc
+    assert "Harris" in p.source and "79:5547" in p.source
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 1.5, float("nan")])
+def test_a_bad_seed_is_refused_by_name(seed):
+    with pytest.raises(ValueError, match="seed"):
+        het.simulate(het.DEFAULT_T, seed=seed)
 
 
 def test_variance_to_mean_helper():

@@ -15,8 +15,11 @@ subpopulations, and metastases come from the rare cells that already have what i
 **Clonal expansion (the Luria–Delbrück construction).** Every clone starts from one ordinary
 cell. All cells divide together once per generation, every ``Td`` days, so after ``t`` days
 a clone has gone through ``G = floor(t / Td)`` generations and holds ``N = 2^G`` cells. Each
-daughter of an ordinary cell is a metastatic variant with probability ``μ`` (``mu``);
-variants breed true and grow as fast as ordinary cells (they are only different in the
+daughter of an ordinary cell is a metastatic variant with probability ``μ`` (``mu``): μ is a
+chance **per daughter cell**, so a division yields at least one variant with probability
+1 − (1 − μ)² ≈ 2μ, and the expected number of variants per cell per generation is 2μ (a
+factor 2 to keep in mind when comparing with a rate quoted per division); variants breed
+true and grow as fast as ordinary cells (they are only different in the
 lung). With ``W`` ordinary and ``M`` variant cells, one generation is
 
     B ~ Binomial(2 W, μ),   W ← 2 W − B,   M ← 2 M + B,
@@ -33,15 +36,23 @@ which gives exact answers the tests check the sampler against:
 * the chance that a clone has no variant at all: ``(1 − μ)^(2^(G+1) − 2)``.
 
 **The lung-colony assay.** The experiment happens at the last output time. Each mouse
-receives ``n`` cells drawn at random from one clone, so the number of variant cells it gets
-is ``Binomial(n, f)``, ``f = M / N`` being the clone's variant fraction. Every injected
+receives ``n`` cells of one clone, but never more cells than the clone holds:
+``n_injected = min(n, N)`` (for ``Td`` above 1 day on the 20-day grid a clone has only
+2^floor(20 / Td) cells, e.g. 64 at ``Td`` = 3, far fewer than the default dose of 10⁶;
+``summary()["n_injected"]`` and ``summary()["dose_capped"]`` report it). The dose is drawn
+from the clone's culture at its variant fraction ``f = M / N``, so the variant cells a mouse
+gets are ``Binomial(n_injected, f)``: each mouse's sample is taken as independent of the
+other mice's (as if the clone were split and expanded without new variants before the
+injection; with several mice per clone the model does not track that together they may
+need more cells than one clone of ``N`` cells holds). Every injected
 variant cell founds a lung colony with probability ``q_v``, every ordinary cell with
 probability ``q_0``, independently; a mouse's colony count is the sum of the two binomial
 draws. ``mice`` mice receive cells of each of the ``clones`` clones. The *parent line* is
 the pooled progeny of all these founder cells (one culture grown alongside the clones for
-the same time): ``clones`` groups of ``mice`` mice each receive ``n`` cells of it. Every
-subsample has the same variant fraction, so its colony counts are plain Binomial(n, p) with
-``p = f q_v + (1 − f) q_0``: variance-to-mean ratio ``1 − p``, essentially 1. Across clones
+the same time): ``clones`` groups of ``mice`` mice each receive ``n_injected`` cells of it.
+Every subsample has the same variant fraction, so its colony counts are plain
+Binomial(n_injected, p) with ``p = f q_v + (1 − f) q_0``: variance-to-mean ratio ``1 − p``,
+essentially 1. Across clones
 the counts inherit the jackpots, and the ratio is far above 1 whenever ``q_v`` exceeds
 ``q_0``. If ``q_v = q_0`` (no heritable difference: metastatic ability acquired at random
 in the lung) the clones look exactly like the subsamples.
@@ -67,9 +78,13 @@ and the parent line here is young (grown from single cells in parallel with the 
 not a line carried for years. Clones stop growing at ``2^40`` cells (``G_MAX``), far beyond
 any culture.
 
-**Numbers.** The default ``μ = 1e-5`` per cell per division is the rate reported for
-metastatic variants of KHT sarcoma cells under dynamic heterogeneity (Ling, Chambers, Hill
-and colleagues). Fidler (1970) reported that fewer than 0.1% of B16 cells injected i.v.
+**Numbers.** Harris, Chambers, Hill and Ling (1982, PNAS 79:5547) ran a Luria–Delbrück
+fluctuation analysis on clones of the KHT mouse sarcoma and found metastatic variants
+arising "at an apparent rate of ≈ 10⁻⁵ per cell per generation" (dynamic heterogeneity)
+[src, abstract]. The default ``μ = 1e-5`` takes that number as the chance per daughter
+cell; per cell and generation the model then makes about 2 × 10⁻⁵ variants, the same order
+(the factor 2 is within what a fluctuation analysis can resolve, and is said so here).
+Fidler (1970) reported that fewer than 0.1% of B16 cells injected i.v.
 form metastases [unverified]; the defaults stay below that. The colony-forming
 probabilities, the dose and the numbers of clones and mice are teaching choices, not
 published values.
@@ -132,13 +147,13 @@ PARAMS: dict[str, Param] = {
             1e-5,
             1e-7,
             1e-3,
-            unit="per division",
+            unit="per daughter cell",
             label="μ, variant rate",
-            doc="chance that a daughter of an ordinary cell is a metastatic variant",
+            doc="chance that a daughter of an ordinary cell is a metastatic variant (per division about 2μ)",
             log=True,
             step=_LOG_STEP,
-            source="about 1e-5 per cell per generation reported for KHT sarcoma variants "
-            "(dynamic heterogeneity, Ling, Chambers, Hill and colleagues)",
+            source="Harris, Chambers, Hill & Ling 1982, PNAS 79:5547: about 1e-5 per cell per "
+            "generation for KHT sarcoma variants (taken here per daughter cell: 2μ per division)",
         ),
         Param(
             "q_v",
@@ -170,7 +185,8 @@ PARAMS: dict[str, Param] = {
             1e7,
             unit="cells",
             label="n, injected per mouse",
-            doc="number of cells injected into the tail vein of each mouse",
+            doc="cells injected into the tail vein of each mouse (at most the clone's cells shared "
+            "among its mice)",
             log=True,
             step=_LOG_STEP,
             integer=True,
@@ -215,9 +231,9 @@ PRESETS: dict[str, Preset] = {
     "fidler_kripke1977": Preset(
         dict(_BASE),
         "Fidler & Kripke 1977, Science 197:893: clones of B16 melanoma differ greatly in lung "
-        "colonies after i.v. injection, subsamples of the parent line do not (variant rate "
-        "about 1e-5 per cell per generation as reported for KHT cells; other values are "
-        "teaching choices)",
+        "colonies after i.v. injection; variant rate about 1e-5 per cell per generation as "
+        "reported for KHT cells by Harris et al. 1982, PNAS 79:5547 (taken per daughter cell); "
+        "other values are teaching choices",
         "The fluctuation test: metastatic variants arise at random while the clones grow.",
     ),
     "acquired_in_lung": Preset(
@@ -272,6 +288,7 @@ class HeterogeneityResult(Result):
         p = self.params
         shape = self.batch_shape
         clones = np.broadcast_to(p["clones"], shape)
+        n_inj = np.minimum(np.broadcast_to(p["n"], shape), self.N[..., -1])
         mean_c, vmr_c = _mean_vmr(self.colonies_clones, self.valid)
         mean_p, vmr_p = _mean_vmr(self.colonies_parent, self.valid)
         g_end = np.log2(self.N[..., -1])
@@ -294,7 +311,10 @@ class HeterogeneityResult(Result):
             "vmr_parent": _scalar(vmr_p),
             "vmr_ratio": _scalar(_ratio(vmr_c, vmr_p)),
             "max_clones": _scalar(np.max(np.where(self.valid, self.colonies_clones, 0), axis=(-2, -1))),
-            "efficiency_parent": _scalar(mean_p / np.broadcast_to(p["n"], shape)),
+            "efficiency_parent": _scalar(mean_p / n_inj),
+            #: cells each mouse actually received: n, or the clone's share when it holds fewer
+            "n_injected": _scalar(n_inj),
+            "dose_capped": _scalar_bool(n_inj < np.broadcast_to(p["n"], shape)),
             "share_metastases_from_variants": _scalar(from_variants),
             "share_top_clone": _scalar(self.origin_share[..., 0]),
             "clones_for_half": _scalar(half),
@@ -340,6 +360,11 @@ class FluctuationTest:
 def _scalar(x: ArrayLike) -> Any:
     arr = np.asarray(x, dtype=float)
     return float(arr) if arr.ndim == 0 else arr
+
+
+def _scalar_bool(x: ArrayLike) -> Any:
+    arr = np.asarray(x, dtype=bool)
+    return bool(arr) if arr.ndim == 0 else arr
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -436,16 +461,16 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> HeterogeneityR
     M_mean = m_clones.sum(axis=-2) / clones[..., None]  # mean variant cells per clone
     F = np.where(clone_ok[..., None], m_clones > 0, False).sum(axis=-2) / clones[..., None]
 
-    # the assay at the last time: n cells per mouse, binomial sampling and colony formation
+    # the assay at the last time: n cells per mouse, never more than the clone holds
     n_end = N[..., -1]
     f_clone = m_clones[..., -1] / n_end[..., None]  # batch + (C,)
     f_parent = m_clones[..., -1].sum(axis=-1) / (clones * n_end)
-    n = b["n"].astype(np.int64)[..., None, None]
+    n_inj = np.minimum(b["n"], n_end).astype(np.int64)[..., None, None]
     q_v = b["q_v"][..., None, None]
     q_0 = b["q_0"][..., None, None]
     size = shape + (n_clones, n_mice)
-    colonies_clones = _colonies(rng, n, f_clone[..., None], q_v, q_0, size)
-    colonies_parent = _colonies(rng, n, f_parent[..., None, None], q_v, q_0, size)
+    colonies_clones = _colonies(rng, n_inj, f_clone[..., None], q_v, q_0, size)
+    colonies_parent = _colonies(rng, n_inj, f_parent[..., None, None], q_v, q_0, size)
     colonies_clones = np.where(valid, colonies_clones, 0)
     colonies_parent = np.where(valid, colonies_parent, 0)
 
@@ -476,7 +501,7 @@ def _colonies(
 ) -> np.ndarray:
     """Lung colonies per mouse: Binomial(n, f) variant cells injected, each forming a colony
     with probability q_v; the other cells with probability q_0."""
-    variants = rng.binomial(n, np.broadcast_to(f, size))
+    variants = rng.binomial(np.broadcast_to(n, size), np.broadcast_to(f, size))
     return rng.binomial(variants, q_v) + rng.binomial(n - variants, q_0)
 
 
