@@ -6,7 +6,8 @@ Massagué & Obenauf (2016, Nature 529:298). Aguirre-Ghiso and colleagues (2003, 
 63:1684) found that the balance of two signalling kinases decides it: high ERK with low p38
 lets cells grow, a high p38/ERK ratio sends them into G0/G1 arrest in vivo, and blocking p38
 interrupts dormancy [sec]. Because cycle-specific drugs kill only dividing cells, dormant
-cells survive chemotherapy (Fidler 1988, Isr J Med Sci 24:456).
+cells survive chemotherapy: doxorubicin reduced growing liver metastases in mice but not the
+solitary dormant cells (Naumov et al. 2003, Breast Cancer Res Treat 82:199).
 
 **Compartments.** Living cells are either proliferating (``P``, in the cell cycle) or
 quiescent (``Q``, in G0); ``D`` counts dead cells not yet cleared from the lesion. The
@@ -301,7 +302,7 @@ PARAMS: dict[str, Param] = {
             label="k, drug kill rate",
             doc="extra death rate of cycling cells while the drug is given; G0 cells are spared",
             step=0.05,
-            source="teaching choice; cycle-specific drugs spare non-dividing cells (Fidler 1988)",
+            source="teaching choice; cycle-specific drugs spare non-dividing cells (Naumov 2003)",
         ),
         Param(
             "t_block",
@@ -338,13 +339,13 @@ PRESETS: dict[str, Preset] = {
     ),
     "chemo_growing": Preset(
         {**_SHARED, "s": -1.0, "N0": 1000.0, "t_drug": 30.0, "drug_days": 14.0, "k": 1.0, "t_block": 365.0},
-        "Fidler 1988, Isr J Med Sci 24:456: cycle-specific drugs spare non-dividing cells; "
+        "Naumov et al. 2003, Breast Cancer Res Treat 82:199: chemotherapy spared non-dividing cells; "
         "growing state calibrated to Luzzi 1998 [sec]; drug schedule a teaching choice",
         "Two weeks of chemotherapy on a growing lesion: the few G0 cells survive and regrow it.",
     ),
     "chemo_dormant": Preset(
         {**_SHARED, "s": 1.0, "N0": 1000.0, "t_drug": 30.0, "drug_days": 14.0, "k": 1.0, "t_block": 365.0},
-        "Fidler 1988, Isr J Med Sci 24:456: cycle-specific drugs spare non-dividing cells; "
+        "Naumov et al. 2003, Breast Cancer Res Treat 82:199: chemotherapy spared non-dividing cells; "
         "dormant state calibrated to Luzzi 1998 [sec]; drug schedule a teaching choice",
         "The same treatment on a dormant lesion: almost every cell is in G0 and survives.",
     ),
