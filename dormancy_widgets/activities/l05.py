@@ -50,8 +50,8 @@ def _bottleneck_option(ex: Any) -> str:
     ext = _day13_fraction(ex, "extravasated")
     if ext < 0.5:
         return _BOTTLENECK_OPTIONS[0]
-    started = _day13_fraction(ex, "started")
-    if started / ext < 0.5:
+    micro = _day13_fraction(ex, "present")  # micrometastases of >= 4 cells on day 3, as counted
+    if micro / ext < 0.5:
         return _BOTTLENECK_OPTIONS[1]
     return _BOTTLENECK_OPTIONS[2]
 
@@ -73,7 +73,10 @@ PREDICTIONS = {
         question="Where along the way are most of the cells lost?",
         options=_BOTTLENECK_OPTIONS,
         actual=_bottleneck_option,
-        note="Compare the first three bars: injected, extravasated (left the vessels), started to grow.",
+        note=(
+            "Compare the first three bars: injected, extravasated (left the vessels), and micromets "
+            "(lesions of 4 or more cells on day 3). Each grid line is a factor of ten."
+        ),
     ),
 }
 
