@@ -1,0 +1,685 @@
+"""The angiogenic switch, cell by cell: a lesion on a 2D lattice fed by diffusing oxygen.
+
+A microscopic tumour that cannot recruit blood vessels lives on the oxygen that diffuses to
+it from the host's vessels. Oxygen reaches only about 100–200 µm into tumour tissue before
+the cells have used it up; beyond that, cells die and leave necrosis (tumour cords with
+necrotic centres ringed by intact cells, Thomlinson & Gray 1955, Br J Cancer 9:539).
+Avascular tumours therefore stop at about 1–2 mm (Folkman & Hochberg 1973, J Exp Med
+138:745, as reviewed by Naumov et al. 2006, Cell Cycle 5:1779). Such a lesion is *dormant*:
+its cells divide, but as many die. It grows again only after the *angiogenic switch*, when
+the balance of stimulators and inhibitors tips towards new vessels (Hanahan & Folkman 1996,
+Cell 86:353). Non-angiogenic human tumour cells in mice stayed microscopic for months
+before switching — palpable after a mean of 119 days for a breast cancer line, against
+under 20 days for angiogenic cells of the same tumours (Naumov et al. 2006, J Natl Cancer
+Inst 98:316).
+
+**The lattice.** ``SIDE × SIDE`` sites of ``DX`` µm (200 × 200 sites of 20 µm, a 4 mm square
+of tissue; a tumour cell is 10–20 µm across). Each site holds one state (``STATE_NAMES``):
+host tissue, a proliferating tumour cell, a quiescent (hypoxic) tumour cell, necrotic
+debris, or a vessel. The lesion starts as a small disc of cells (``SEED_RADIUS``) in tissue
+whose capillaries sit on a jittered grid ``spacing`` µm apart.
+
+**Oxygen.** Every step the quasi-steady field ``c`` (1 at a vessel) solves
+
+    D ∇²c = k(x) · c
+
+with consumption ``k`` strong in living tumour cells, weak in host tissue and zero in
+debris. Written with lengths, ``√(D/k)`` is ``lam = d_O2 / ln(1/C_ANOXIC)`` in tumour tissue,
+so that oxygen from a vessel falls to the anoxic level ``C_ANOXIC`` at the distance
+``d_O2`` (in 1D: c = exp(−x/lam)); host tissue uses ``TISSUE_RATIO`` times that length.
+The five-point Laplacian on the lattice (periodic edges) is solved by red–black successive
+over-relaxation, warm-started from the previous step's field, until no site changes by more
+than ``TOL`` (``oxygen_field``). With no cells and a line of vessels this reproduces the
+analytic profile cosh((x − W/2)/λ)/cosh(W/2λ) to 10⁻³ (tests).
+
+**Cells, each step of ``DT`` days** (all sites at once, as array operations):
+
+* a tumour cell with c ≥ ``C_HYPOXIC`` is *proliferating*; with ``C_ANOXIC`` ≤ c <
+  ``C_HYPOXIC`` it is *quiescent* (it does not divide, and becomes proliferating again if
+  oxygen returns); with c < ``C_ANOXIC`` it dies and leaves *necrotic* debris;
+* a proliferating cell divides with probability 1 − exp(−r·DT). Its daughter takes the
+  neighbouring site in a random one of four directions and pushes the row of cells beyond
+  it one site along, up to the first free site of host tissue (or a hole in the lesion):
+  the lesion grows by displacing tissue, as a spheroid does, and holes in its core close;
+* living tumour cells die by apoptosis at the rate ``a``, and at the rate ``kill`` more
+  when they touch host tissue (immune killing at the rim); necrotic debris is cleared at
+  the rate ``lysis``. A removed site is closed over from the side facing away from the
+  lesion's centre: the run of sites beyond it moves one site in and its far end returns to
+  host tissue, so the lesion shrinks from its edge. Small pockets of host tissue inside
+  the lesion are closed the same way;
+* host capillaries that the lesion has surrounded on three sides regress at the rate
+  ``REGRESSION`` until the switch (co-option, then regression: Holash et al. 1999,
+  Science 284:1994 [sec]).
+
+Growth needs oxygen, and oxygen comes from outside, so births scale with the lesion's
+oxygenated rim while losses scale with its whole area: an avascular lesion stops growing.
+
+**The switch.** While a lesion holds hypoxic cells (the signal for VEGF), it switches with
+the probability 1 − exp(−switch_rate·DT) per step, once and for good (``force_at`` forces
+it on a given day). After the switch, vessel sites that touch hypoxic or anoxic tissue
+sprout: each tip grows one site towards the lowest oxygen around it with the probability
+v_sprout·DT/DX per step (``BRANCHING`` of that for sites along a vessel). New vessels feed
+the core and the lesion grows again.
+
+**Calibration, honestly.** The plateau size is set mostly by ``d_O2`` and ``lysis``: with
+the defaults a lesion without the switch reaches about 1 mm in two to four months and then
+creeps on slowly; with ``d_O2`` = 120 µm it holds at about 0.4 mm (the microscopic scale of
+Holmgren's dormant metastases). In two dimensions a large lesion tends to become a ring of
+living cells around a cleared centre, not a solid ball with a necrotic core. The tests mark
+the 1–2 mm plateau and the growth past 2 mm after the switch as open calibration.
+
+**Where the model is too simple.** Two dimensions, not three: a slice through a lesion,
+with oxygen that cannot come from above or below (so numbers such as the plateau size are
+of the right order, not predictions). One nutrient; no acidity, no glucose. The switch is
+one event per lesion, not a slowly shifting balance of VEGF against thrombospondin-1;
+vessels are sites, not perfused tubes (every vessel delivers the same oxygen, and new ones
+work at once). Cells are pushed along straight rows. The division, apoptosis, lysis and
+sprouting rates are teaching choices of the right order, not fits to one tumour line.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .base import Result
+from .params import Param, Preset, validate, validate_time
+
+__all__ = [
+    "DEFAULT_T",
+    "PARAMS",
+    "PRESETS",
+    "STATES",
+    "STOCHASTIC",
+    "SpatialResult",
+    "initial_grid",
+    "oxygen_field",
+    "simulate",
+]
+
+#: lattice side (sites) and site size (µm): a 4 mm square at about one cell per site
+SIDE = 200
+DX = 20.0
+#: time step (days): at most about one division per cell per step, as a cell cycle takes about a day
+DT = 1.0
+#: radius of the seeded lesion (µm): about 0.1 mm across, a microscopic deposit
+SEED_RADIUS = 60.0
+#: oxygen, relative to a vessel: below C_HYPOXIC cells stop dividing, below C_ANOXIC they
+#: die. Teaching thresholds; only their ratio enters through ``d_O2`` [convention]
+C_HYPOXIC = 0.25
+C_ANOXIC = 0.05
+#: host tissue's oxygen diffusion length in units of the tumour's (it consumes ten times
+#: less per site, so the length is √10 longer) [teaching choice]
+TISSUE_RATIO = math.sqrt(10.0)
+#: relaxation: over-relaxation factor, stop when no site changes by more than TOL, and the
+#: most sweeps one step may take (warm starts need a handful)
+OMEGA = 1.5
+TOL = 1e-3
+MAX_SWEEPS = 40
+#: co-opted host vessels, once a tumour surrounds them on at least three sides, regress at
+#: this rate (per day) until the switch (Holash et al. 1999, Science 284:1994: co-option,
+#: regression, then angiogenesis) [sec]
+REGRESSION = 0.5
+#: sprouting from a vessel site that is not a tip, as a fraction of a tip's probability
+BRANCHING = 0.1
+#: sites marked for removal during a step carry _GONE + direction (never in an output)
+_GONE = 5
+#: lattice states (int8 codes) and their names
+TISSUE, PROLIFERATING, QUIESCENT, NECROTIC, VESSEL = 0, 1, 2, 3, 4
+STATE_NAMES = ("host tissue", "proliferating", "quiescent (hypoxic)", "necrotic", "vessel")
+#: the lesion is called dormant when its diameter changed by less than this fraction over
+#: the last DORMANT_WINDOW days
+DORMANT_CHANGE = 0.05
+DORMANT_WINDOW = 20.0
+
+_SEC = "Thomlinson & Gray 1955, Br J Cancer 9:539 (oxygen reach ~100–200 µm) [sec]"
+
+PARAMS: dict[str, Param] = {
+    "r": Param(
+        "r",
+        0.8,
+        0.1,
+        2.0,
+        unit="1/day",
+        label="r, division rate",
+        doc="divisions per day of a well-oxygenated tumour cell with room",
+        source="teaching choice: a cell cycle of about a day; Naumov 2006 found similar "
+        "proliferation in angiogenic and non-angiogenic cells [src, abstract]",
+    ),
+    "a": Param(
+        "a",
+        0.1,
+        0.0,
+        0.5,
+        unit="1/day",
+        label="a, apoptosis rate",
+        doc="basal apoptosis of living tumour cells, per day",
+        source="teaching choice; dormant lesions show >3x the apoptosis of growing ones "
+        "(Holmgren 1995, Nat Med 1:149) [src, abstract]",
+    ),
+    "d_O2": Param(
+        "d_O2",
+        150.0,
+        80.0,
+        250.0,
+        unit="µm",
+        label="d_O2, oxygen reach",
+        doc="distance from a vessel at which oxygen in tumour tissue falls to the anoxic level",
+        source=_SEC,
+    ),
+    "lysis": Param(
+        "lysis",
+        0.4,
+        0.05,
+        2.0,
+        unit="1/day",
+        log=True,
+        label="lysis, debris clearance",
+        doc="rate at which necrotic debris is cleared and the lesion closes over it",
+        source="teaching choice, set so that the avascular plateau falls in the 1–2 mm band "
+        "of Folkman & Hochberg 1973 [sec]",
+    ),
+    "spacing": Param(
+        "spacing",
+        100.0,
+        60.0,
+        300.0,
+        unit="µm",
+        label="spacing, capillary spacing",
+        doc="distance between the host's capillaries around the lesion",
+        source="teaching choice: tissue capillaries lie tens to a few hundred µm apart [unverified]",
+    ),
+    "switch_rate": Param(
+        "switch_rate",
+        0.0,
+        0.0,
+        0.2,
+        unit="1/day",
+        label="switch_rate, angiogenic switch rate",
+        doc="chance per day that a lesion holding hypoxic cells switches to the angiogenic "
+        "phenotype (0: never)",
+        source="teaching choice; non-angiogenic breast cancer cells switched after a mean "
+        "of 119 days in mice (Naumov 2006, J Natl Cancer Inst 98:316) [src, abstract]",
+    ),
+    "v_sprout": Param(
+        "v_sprout",
+        40.0,
+        0.0,
+        200.0,
+        unit="µm/day",
+        label="v_sprout, sprout growth speed",
+        doc="speed at which a new vessel tip grows towards hypoxic tissue after the switch",
+        source="teaching choice: sprouts extend tens of µm a day [unverified]",
+    ),
+    "kill": Param(
+        "kill",
+        0.0,
+        0.0,
+        1.0,
+        unit="1/day",
+        label="kill, immune killing at the rim",
+        doc="extra death rate of living tumour cells that touch host tissue",
+        source="teaching choice (lesson 04 treats immune control in detail)",
+    ),
+}
+
+PRESETS: dict[str, Preset] = {
+    "no_switch": Preset(
+        values={"switch_rate": 0.0},
+        citation="Folkman & Hochberg 1973, J Exp Med 138:745 (avascular plateau at 1–2 mm) "
+        "[sec]; Thomlinson & Gray 1955, Br J Cancer 9:539 [sec]",
+        description="A non-angiogenic lesion: it grows until oxygen runs short, then holds "
+        "its size with a necrotic core, dividing and dying in balance.",
+    ),
+    "switch": Preset(
+        values={"switch_rate": 0.03},
+        citation="Hanahan & Folkman 1996, Cell 86:353 (the angiogenic switch) [sec]; "
+        "Naumov 2006, J Natl Cancer Inst 98:316 [src, abstract]",
+        description="The same lesion, now able to switch: once hypoxic it switches at 3% a "
+        "day, new vessels grow into the core and the lesion grows again.",
+    ),
+    "slow_switch": Preset(
+        values={"switch_rate": 0.008},
+        citation="Naumov 2006, J Natl Cancer Inst 98:316: non-angiogenic breast cancer "
+        "cells switched after months (mean 119 days) [src, abstract]",
+        description="A rare switch: most lesions stay dormant for months first.",
+    ),
+    "immune_rim": Preset(
+        values={"switch_rate": 0.0, "kill": 0.3},
+        citation="Teaching scenario: immune killing at the rim added to the avascular "
+        "lesion (Udagawa 2008, APMIS 116:615: dormancy mechanisms acting together) [sec]",
+        description="Oxygen limits the lesion, and immune cells kill at its rim.",
+    ),
+}
+
+STOCHASTIC = True
+#: four months of daily frames: long enough for the plateau and a switch
+DEFAULT_T = np.arange(0.0, 121.0)
+STATES = ("proliferating", "quiescent", "necrotic", "vessels", "diameter_mm")
+
+
+@dataclass(frozen=True, eq=False)
+class SpatialResult(Result):
+    """Counts by state and the lesion's diameter over time, plus the lattice itself.
+
+    ``proliferating``, ``quiescent``, ``necrotic``: tumour sites in each state (cells);
+    ``vessels``: vessel sites; ``diameter_mm``: diameter of a disc with the lesion's area
+    (every tumour site, debris included), in mm. ``grid``: the lattice at each output time,
+    shape batch + (len(t), SIDE, SIDE), int8 codes of ``STATE_NAMES``. ``t_switch``: the day
+    each lesion switched (inf if it did not). ``oxygen``: the last field (batch + (SIDE, SIDE)).
+    """
+
+    proliferating: np.ndarray
+    quiescent: np.ndarray
+    necrotic: np.ndarray
+    vessels: np.ndarray
+    diameter_mm: np.ndarray
+    grid: np.ndarray
+    t_switch: np.ndarray
+    oxygen: np.ndarray
+
+    STATES: ClassVar[tuple[str, ...]] = STATES
+
+    @property
+    def cells(self) -> np.ndarray:
+        """Tumour sites (living and necrotic) at each output time."""
+        return self.proliferating + self.quiescent + self.necrotic
+
+    def summary(self) -> dict[str, Any]:
+        t = self.t
+        d = self.diameter_mm
+        cells = self.cells
+        living = self.proliferating + self.quiescent
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nec = np.where(cells[..., -1] > 0, self.necrotic[..., -1] / np.maximum(cells[..., -1], 1), 0.0)
+            prol = np.where(
+                living[..., -1] > 0, self.proliferating[..., -1] / np.maximum(living[..., -1], 1), 0.0
+            )
+        back = np.searchsorted(t, t[-1] - DORMANT_WINDOW, side="left")
+        d_then = d[..., back]
+        change = np.abs(d[..., -1] - d_then) / np.maximum(d[..., -1], 1e-9)
+        span = max(t[-1] - t[back], 1e-9)
+        out = {
+            "diameter_final_mm": d[..., -1],
+            "diameter_max_mm": d.max(axis=-1),
+            "cells_final": cells[..., -1],
+            "necrotic_fraction": nec,
+            "proliferating_fraction": prol,
+            "growth_mm_per_day_end": (d[..., -1] - d_then) / span,
+            "t_switch": self.t_switch,
+            "switched": np.isfinite(self.t_switch),
+            "dormant": (change < DORMANT_CHANGE) & (cells[..., -1] > 0) & (t[-1] - t[back] > 0),
+            "extinct": cells[..., -1] == 0,
+        }
+        return {k: _out(v) for k, v in out.items()}
+
+
+def _out(x: Any) -> Any:
+    arr = np.asarray(x)
+    if arr.ndim:
+        return arr
+    return bool(arr) if arr.dtype == bool else float(arr)
+
+
+# --------------------------------------------------------------------------- oxygen
+def _neighbour_sum(c: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Sum of the four neighbours on a periodic lattice (last two axes), into ``out``."""
+    np.add(c[..., :-1, :], 0, out=out[..., 1:, :])
+    out[..., 0, :] = c[..., -1, :]
+    out[..., :-1, :] += c[..., 1:, :]
+    out[..., -1, :] += c[..., 0, :]
+    out[..., :, 1:] += c[..., :, :-1]
+    out[..., :, 0] += c[..., :, -1]
+    out[..., :, :-1] += c[..., :, 1:]
+    out[..., :, -1] += c[..., :, 0]
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _checkerboard(shape: tuple[int, int]) -> np.ndarray:
+    i, j = np.indices(shape)
+    return (i + j) % 2 == 0
+
+
+def oxygen_field(
+    grid: np.ndarray,
+    *,
+    d_O2: Any = 150.0,
+    dx: float = DX,
+    c0: np.ndarray | None = None,
+    tol: float = TOL,
+    max_sweeps: int = MAX_SWEEPS,
+    tissue_ratio: float = TISSUE_RATIO,
+) -> tuple[np.ndarray, int]:
+    """The quasi-steady oxygen field on ``grid`` (states, shape batch + (H, W)).
+
+    Solves ∇²c = c/ℓ² with ℓ = lam = d_O2/ln(1/C_ANOXIC) in living tumour cells, ℓ =
+    tissue_ratio·lam in host tissue, no consumption in debris, and c = 1 on vessel sites;
+    five-point Laplacian with periodic edges, red–black over-relaxation from ``c0`` (or from
+    1 everywhere) until no site changes by more than ``tol``. ``d_O2`` (µm) may be an array
+    of the batch shape. Returns the field (float64) and the number of sweeps taken.
+    """
+    g = np.asarray(grid)
+    lam = np.asarray(d_O2, dtype=float) / math.log(1.0 / C_ANOXIC)
+    lam = lam.reshape(lam.shape + (1, 1))
+    h2k_cell = (dx / lam) ** 2
+    h2k_tissue = (dx / (tissue_ratio * lam)) ** 2
+    living = (g == PROLIFERATING) | (g == QUIESCENT)
+    h2k = np.where(living, h2k_cell, np.where(g == TISSUE, h2k_tissue, 0.0))
+    vessel = g == VESSEL
+    dtype = np.float64 if tol < 1e-5 else np.float32
+    c = np.ones(g.shape, dtype) if c0 is None else np.array(np.broadcast_to(c0, g.shape), dtype=dtype)
+    c[vessel] = 1.0
+    red = _checkerboard(g.shape[-2:])
+    # per half-sweep: c += w_m * (nb / (4 + h²k) - c), with w_m = OMEGA on the sites being
+    # updated and 0 elsewhere (vessels stay at 1)
+    scale = (1.0 / (4.0 + h2k)).astype(dtype)
+    weights = [(OMEGA * (~vessel & m)).astype(dtype) for m in (red, ~red)]
+    nb = np.empty_like(c)
+    new = np.empty_like(c)
+    sweeps = 0
+    for sweeps in range(1, max_sweeps + 1):  # noqa: B007 - the count is returned
+        change = 0.0
+        for w in weights:
+            _neighbour_sum(c, nb)
+            np.multiply(nb, scale, out=new)
+            new -= c
+            new *= w
+            c += new
+            change = max(change, float(np.abs(new).max()))
+        if change <= tol:
+            break
+    np.clip(c, 0.0, 1.0, out=c)
+    return c, sweeps
+
+
+# --------------------------------------------------------------------------- lattice
+def initial_grid(spacing: Any, rng: np.random.Generator, batch: int = 1) -> np.ndarray:
+    """Host capillaries on a jittered grid ``spacing`` µm apart and a seeded lesion at the centre."""
+    sp = np.broadcast_to(np.asarray(spacing, dtype=float).reshape(-1), (batch,))
+    g = np.zeros((batch, SIDE, SIDE), dtype=np.int8)
+    ii, jj = np.indices((SIDE, SIDE))
+    centre = (SIDE - 1) / 2.0
+    # vessels: one per cell of a square grid of side spacing/DX sites, placed at random in it
+    for b in range(batch):  # per batch member: a few hundred draws, not a loop over cells
+        step = max(sp[b] / DX, 1.0)
+        n = int(math.ceil(SIDE / step))
+        gi = (np.arange(n)[:, None] * step + rng.random((n, n)) * step).astype(int)
+        gj = (np.arange(n)[None, :] * step + rng.random((n, n)) * step).astype(int)
+        ok = (gi < SIDE) & (gj < SIDE)
+        g[b, gi[ok], gj[ok]] = VESSEL
+    seed = (ii - centre) ** 2 + (jj - centre) ** 2 <= (SEED_RADIUS / DX) ** 2
+    # the deposit sits between capillaries: none inside it or touching it
+    clear = (ii - centre) ** 2 + (jj - centre) ** 2 <= (SEED_RADIUS / DX + 1.5) ** 2
+    g[:, clear] = TISSUE
+    g[:, seed] = PROLIFERATING
+    return g
+
+
+def _push(g: np.ndarray, div: np.ndarray, ar: np.ndarray) -> None:
+    """Divide the cells marked in ``div`` to the right (last axis), in place.
+
+    Each dividing cell at j puts its daughter at j+1 and shifts the tumour run j+1..e−1 to
+    j+2..e, where e is the first host-tissue site after j (vessels in the run move with it).
+    Of several dividing cells that
+    would push into the same free site, the one nearest to it divides this time.
+    """
+    w = g.shape[-1]
+    stop = g == TISSUE
+    idx = np.where(stop, ar, w)
+    nxt = np.minimum.accumulate(idx[..., ::-1], axis=-1)[..., ::-1]  # first non-tumour site at or after k
+    e = np.empty_like(nxt)
+    e[..., :-1] = nxt[..., 1:]
+    e[..., -1] = w
+    valid = div & (e < w)
+    vidx = np.where(valid, ar, w)
+    nxt_div = np.empty_like(nxt)
+    nxt_div[..., :-1] = np.minimum.accumulate(vidx[..., ::-1], axis=-1)[..., ::-1][..., 1:]
+    nxt_div[..., -1] = w
+    keep = valid & (nxt_div > e)
+    if not keep.any():
+        return
+    where = np.nonzero(keep)
+    start = np.zeros(g.shape[:-1] + (w + 1,), dtype=np.int16)
+    start[where[:-1] + (where[-1] + 1,)] = 1
+    start[where[:-1] + (e[where] + 1,)] -= 1
+    moving = np.cumsum(start, axis=-1, dtype=np.int16)[..., :w] > 0
+    shifted = np.empty_like(g)
+    shifted[..., 1:] = g[..., :-1]
+    shifted[..., 0] = g[..., 0]
+    np.copyto(g, shifted, where=moving)
+
+
+def _collapse(g: np.ndarray, code: int) -> None:
+    """Remove the sites holding ``code`` and close the lesion over them, in place.
+
+    In each run of occupied sites along the last axis (bounded by host tissue; vessels in
+    the run move with it), the sites after a removed one move one site back per removed site
+    before them; the run's far end returns to host tissue. Removing a cell shrinks the
+    lesion from its edge and leaves no hole.
+    """
+    tumour = g != TISSUE
+    rem = (g == code).astype(np.int16)
+    before = np.cumsum(rem, axis=-1, dtype=np.int16) - rem  # removed sites before k in the row
+    start = tumour.copy()
+    start[..., 1:] &= ~tumour[..., :-1]  # first site of each run
+    base = np.maximum.accumulate(np.where(start, before, np.int16(0)), axis=-1)
+    shift = before - base
+    moving = tumour & (rem == 0) & (shift > 0)
+    if not moving.any() and not rem.any():
+        return
+    out = np.where(tumour & ((rem > 0) | (shift > 0)), np.int8(TISSUE), g)
+    where = np.nonzero(moving)
+    out[where[:-1] + (where[-1] - shift[where],)] = g[where]
+    g[...] = out
+
+
+_VIEWS = (
+    (lambda a: a, lambda a: a),
+    (lambda a: a[..., ::-1], lambda a: a[..., ::-1]),
+    (lambda a: np.swapaxes(a, -1, -2), lambda a: np.swapaxes(a, -1, -2)),
+    (lambda a: np.swapaxes(a, -1, -2)[..., ::-1], lambda a: np.swapaxes(a[..., ::-1], -1, -2)),
+)
+
+
+def _divide(g: np.ndarray, p_div: np.ndarray, rng: np.random.Generator, ar: np.ndarray) -> None:
+    """One round of divisions: each direction in turn, a quarter of the attempts each."""
+    for fwd, back in _VIEWS:
+        u = rng.random(g.shape, dtype=np.float32)
+        view = np.ascontiguousarray(fwd(g))
+        div = (view == PROLIFERATING) & (fwd(u) < p_div)
+        _push(view, div, ar)
+        g[...] = back(view)
+
+
+def _remove(g: np.ndarray, gone: np.ndarray, rng: np.random.Generator) -> None:
+    """Remove the sites in ``gone``; the lesion closes over each from its outer side.
+
+    A removed site is filled from the side facing away from the lesion's centre of mass
+    (along the row or the column, at random in proportion to how far off-centre the site
+    lies in each), so that the lesion shrinks from its edge. The sites are first marked
+    with the codes ``_GONE + direction`` in the lattice itself, so that the marks
+    travel with the sites while the passes for the other directions move them.
+    """
+    tumour = (g != TISSUE) & (g != VESSEL)
+    n = np.maximum(tumour.sum(axis=(-2, -1)), 1)
+    ii = np.arange(g.shape[-2])
+    ci = (tumour.sum(axis=-1) * ii).sum(axis=-1) / n
+    cj = (tumour.sum(axis=-2) * ii).sum(axis=-1) / n
+    di = ii[:, None] - ci[:, None, None]
+    dj = ii[None, :] - cj[:, None, None]
+    along_row = rng.random(g.shape, dtype=np.float32) * (np.abs(di) + np.abs(dj)) < np.abs(dj)
+    # view 0 pulls from larger j, 1 from smaller j, 2 from larger i, 3 from smaller i
+    d = np.where(along_row, np.where(dj >= 0, 0, 1), np.where(di >= 0, 2, 3)).astype(np.int8)
+    g[gone] = _GONE + d[gone]  # host-tissue pockets are closed the same way
+    for k, (fwd, back) in enumerate(_VIEWS):
+        view = np.ascontiguousarray(fwd(g))
+        _collapse(view, _GONE + k)
+        g[...] = back(view)
+
+
+def _pockets(g: np.ndarray) -> np.ndarray:
+    """Host-tissue sites with tumour on at least three of their four sides.
+
+    These are small pockets inside the lesion (left behind by a pushing cell, or around an
+    engulfed vessel); the lesion closes over them like over a removed cell.
+    """
+    tumour = (g == PROLIFERATING) | (g == QUIESCENT) | (g == NECROTIC)
+    return (g == TISSUE) & (_count(tumour) >= 3)
+
+
+def _touches(mask: np.ndarray) -> np.ndarray:
+    """Sites with at least one of their four neighbours in ``mask`` (non-periodic)."""
+    out = np.zeros_like(mask)
+    out[..., 1:, :] |= mask[..., :-1, :]
+    out[..., :-1, :] |= mask[..., 1:, :]
+    out[..., :, 1:] |= mask[..., :, :-1]
+    out[..., :, :-1] |= mask[..., :, 1:]
+    return out
+
+
+def _count(mask: np.ndarray) -> np.ndarray:
+    """How many of each site's four neighbours are in ``mask`` (non-periodic)."""
+    out = np.zeros(mask.shape, dtype=np.int8)
+    out[..., 1:, :] += mask[..., :-1, :]
+    out[..., :-1, :] += mask[..., 1:, :]
+    out[..., :, 1:] += mask[..., :, :-1]
+    out[..., :, :-1] += mask[..., :, 1:]
+    return out
+
+
+def _sprout(
+    g: np.ndarray, c: np.ndarray, p_tip: np.ndarray, on: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Vessel sites next to hypoxic tissue grow one site towards the lowest oxygen."""
+    vessel = g == VESSEL
+    nbr_v = np.zeros(g.shape, dtype=np.int8)
+    for shift, axis in ((1, -1), (-1, -1), (1, -2), (-1, -2)):
+        nbr_v += np.roll(vessel, shift, axis=axis)
+    # oxygen of the four neighbours (vessel neighbours count as fully oxygenated)
+    cn = np.where(vessel, 2.0, c)
+    stack = np.stack(
+        [np.roll(cn, -1, -2), np.roll(cn, 1, -2), np.roll(cn, -1, -1), np.roll(cn, 1, -1)], axis=0
+    )
+    k = np.argmin(stack, axis=0)
+    low = np.take_along_axis(stack, k[None], axis=0)[0]
+    prob = np.where(nbr_v <= 1, p_tip, p_tip * BRANCHING)
+    grow = vessel & (low < C_HYPOXIC) & (rng.random(g.shape, dtype=np.float32) < prob) & on
+    if not grow.any():
+        return
+    idx = np.nonzero(grow)
+    di = np.array([1, -1, 0, 0])[k[idx]]
+    dj = np.array([0, 0, 1, -1])[k[idx]]
+    ti = (idx[-2] + di) % g.shape[-2]
+    tj = (idx[-1] + dj) % g.shape[-1]
+    g[idx[:-2] + (ti, tj)] = VESSEL
+
+
+def _p(rate: np.ndarray) -> np.ndarray:
+    """Probability of at least one event in a step at ``rate`` per day."""
+    return (-np.expm1(-rate * DT)).astype(np.float32)
+
+
+def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **params: Any) -> SpatialResult:
+    """Run the lattice lesion; any parameter may be an array (a batch of lesions).
+
+    ``force_at`` (days, optional, scalar or batch-shaped): force the angiogenic switch on that
+    day if it has not happened. Outputs are the lattice at the first step at or after each
+    output time.
+    """
+    t = validate_time(t, high=2000.0)
+    p = validate(PARAMS, params)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in p.values()))
+    bsz = int(np.prod(shape)) if shape else 1
+    flat = {k: np.broadcast_to(v, shape).reshape(bsz).astype(float) for k, v in p.items()}
+    if force_at is None:
+        force = np.full(bsz, np.inf)
+    else:
+        force = np.broadcast_to(np.asarray(force_at, dtype=float), shape).reshape(bsz).copy()
+        if np.any(np.isnan(force)) or np.any(force < 0):
+            raise ValueError(f"force_at = {force_at!r} is not allowed: give a day from 0 (or None).")
+    rng = np.random.default_rng(seed)
+    g = initial_grid(flat["spacing"], rng, bsz)
+
+    col = (slice(None), None, None)
+    p_div = _p(flat["r"])[col] / 4.0
+    p_apo = _p(flat["a"])[col]
+    p_kill = _p(flat["kill"])[col]
+    p_lys = _p(flat["lysis"])[col]
+    p_sw = _p(flat["switch_rate"])
+    p_tip = np.minimum(flat["v_sprout"] * DT / DX, 1.0).astype(np.float32)[col]
+    p_reg = _p(np.asarray(REGRESSION))
+    d_o2 = flat["d_O2"]
+    ar = np.arange(SIDE, dtype=np.int16)
+
+    n_steps = int(math.ceil(t[-1] / DT - 1e-9))
+    # output j shows the state after step ceil(t_j / DT)
+    out_step = np.ceil(t / DT - 1e-9).astype(int)
+    frames = np.empty((bsz, len(t), SIDE, SIDE), dtype=np.int8)
+    t_switch = np.full(bsz, np.inf)
+    c: np.ndarray | None = None
+    j = 0
+    for k in range(n_steps + 1):
+        c, _ = oxygen_field(g, d_O2=d_o2, c0=c)
+        tumour_living = (g == PROLIFERATING) | (g == QUIESCENT)
+        g[tumour_living & (c < C_ANOXIC)] = NECROTIC
+        g[tumour_living & (c >= C_ANOXIC) & (c < C_HYPOXIC)] = QUIESCENT
+        g[tumour_living & (c >= C_HYPOXIC)] = PROLIFERATING
+        while j < len(t) and out_step[j] == k:
+            frames[:, j] = g
+            j += 1
+        if k == n_steps:
+            break
+        now = (k + 1) * DT
+        on_before = np.isfinite(t_switch)[col]
+        living = (g == PROLIFERATING) | (g == QUIESCENT)
+        u = rng.random(g.shape, dtype=np.float32)
+        rim = _touches(g == TISSUE)
+        dies = living & ((u < p_apo) | (rim & (u > 1 - p_kill)))
+        lysed = (g == NECROTIC) & (u < p_lys)
+        _remove(g, dies | lysed | _pockets(g), rng)
+        _divide(g, p_div, rng, ar)
+        tumour = (g == PROLIFERATING) | (g == QUIESCENT) | (g == NECROTIC)
+        enclosed = (
+            (g == VESSEL)
+            & (_count(tumour) >= 3)
+            & ~on_before
+            & (rng.random(g.shape, dtype=np.float32) < p_reg)
+        )
+        g[enclosed] = NECROTIC
+        hypoxic = ((g == QUIESCENT) | (g == NECROTIC)).any(axis=(-2, -1))
+        waiting = ~np.isfinite(t_switch)
+        flips = waiting & ((hypoxic & (rng.random(bsz) < p_sw)) | (force <= now))
+        t_switch[flips] = now
+        on = np.isfinite(t_switch)[col]
+        if on.any():
+            _sprout(g, c, p_tip, on, rng)
+
+    counts = {
+        name: (frames == code).sum(axis=(-2, -1)).astype(float)
+        for name, code in (
+            ("proliferating", PROLIFERATING),
+            ("quiescent", QUIESCENT),
+            ("necrotic", NECROTIC),
+            ("vessels", VESSEL),
+        )
+    }
+    cells = counts["proliferating"] + counts["quiescent"] + counts["necrotic"]
+    diameter = 2.0 * np.sqrt(cells / math.pi) * DX / 1000.0
+    rs = shape + (len(t),)
+    return SpatialResult(
+        t=t,
+        params=p,
+        proliferating=counts["proliferating"].reshape(rs),
+        quiescent=counts["quiescent"].reshape(rs),
+        necrotic=counts["necrotic"].reshape(rs),
+        vessels=counts["vessels"].reshape(rs),
+        diameter_mm=diameter.reshape(rs),
+        grid=frames.reshape(shape + (len(t), SIDE, SIDE)),
+        t_switch=t_switch.reshape(shape) if shape else np.asarray(t_switch[0]),
+        oxygen=(c if c is not None else np.ones((bsz, SIDE, SIDE))).reshape(shape + (SIDE, SIDE)),
+    )
