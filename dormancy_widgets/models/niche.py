@@ -731,41 +731,38 @@ def tune_soils(
     ``targets`` in the given proportions, with ``soil_<reference>`` kept at its value.
 
     An organ's lesions are (cells arrested there) x (lesions per arrested cell), and the second
-    factor rises monotonically with the organ's own soil alone, so each factor is found by
-    bisection on its logarithm (60 halvings of the 0.01-100 range; a target out of reach gives
-    the nearest bound). Used to find the ``breast_organotropism`` soils.
+    factor rises monotonically with the organ's own soil alone, so every organ's factor is
+    found at once by bisection on its logarithm (48 halvings of the 0.01-100 range; a target
+    out of reach gives the nearest bound). The ``breast_organotropism`` soils come from here.
     """
     arrived = expected_dissemination(**params)["arrived"]
     ref = ORGANS.index(reference)
     eff_ref = float(flow_soil(day, **params)["efficiency"][ref])
-    out: dict[str, float] = {}
-    for organ, share in targets.items():
-        if organ == reference:
-            continue
-        i = ORGANS.index(organ)
-        want = share / targets[reference] * float(arrived[ref]) * eff_ref / float(arrived[i])
-        lo, hi = -2.0, 2.0
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            eff = float(flow_soil(day, **{**params, f"soil_{organ}": 10**mid})["efficiency"][i])
-            lo, hi = (mid, hi) if eff < want else (lo, mid)
-        out[f"soil_{organ}"] = 10 ** ((lo + hi) / 2)
-    return out
+    organs = [o for o in targets if o != reference]
+    idx = [ORGANS.index(o) for o in organs]
+    want = np.array(
+        [targets[o] / targets[reference] * arrived[ref] * eff_ref / arrived[i] for o, i in zip(organs, idx)]
+    )
+    lo, hi = np.full(len(organs), -2.0), np.full(len(organs), 2.0)
+    for _ in range(48):
+        mid = (lo + hi) / 2
+        trial = {**params, **{f"soil_{o}": 10**m for o, m in zip(organs, mid)}}
+        eff = np.asarray(flow_soil(day, **trial)["efficiency"], dtype=float)[idx]
+        low = eff < want
+        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+    return {f"soil_{o}": float(10 ** ((a + z) / 2)) for o, a, z in zip(organs, lo, hi)}
 
 
-#: breast soils: bone held at 10 (a teaching choice), kidney at 0.05 (kidney metastases are
-#: rare in breast cancer: a teaching choice), and with half the cells stopping in a bed
-#: (arrest 0.5, a teaching choice) ``tune_soils(SEER shares, reference="bone")`` gives lung,
-#: liver and brain; rounded to four digits the shares stay within 0.1% of SEER's
+#: breast soils, computed when the module loads: bone held at 10 and kidney at 0.05 (kidney
+#: metastases are rare in breast cancer), half the cells stopping in a bed (arrest 0.5); all
+#: three are teaching choices. ``tune_soils`` then finds the lung, liver and brain soils that
+#: put the lesions on bone, lung, liver and brain in SEER's proportions (rounded to four
+#: significant digits, the shares stay within 0.1% of SEER's).
+_BREAST_FIXED = {**_DEFAULTS, "route": "vena_cava", "arrest": 0.5, "soil_bone": 10.0, "soil_kidney": 0.05}
+_SEER_SHARES = {o: n / sum(SEER_BREAST.values()) for o, n in SEER_BREAST.items()}
 _BREAST = {
-    **_DEFAULTS,
-    "route": "vena_cava",
-    "arrest": 0.5,
-    "soil_lung": 0.03497,
-    "soil_liver": 0.2369,
-    "soil_bone": 10.0,
-    "soil_brain": 0.158,
-    "soil_kidney": 0.05,
+    **_BREAST_FIXED,
+    **{k: float(f"{v:.4g}") for k, v in tune_soils(_SEER_SHARES, reference="bone", **_BREAST_FIXED).items()},
 }
 
 PRESETS: dict[str, Preset] = {
@@ -796,7 +793,7 @@ PRESETS: dict[str, Preset] = {
         "The breast pattern, and on day 45 a ten-day disruption of the niche wakes dormant cells.",
     ),
     "premetastatic_niche": Preset(
-        {**_BREAST, "soil_lung": 0.3497},
+        {**_BREAST, "soil_lung": float(f"{10 * _BREAST['soil_lung']:.4g}")},
         "Kaplan et al. 2005, Nature 438:820: VEGFR1+ bone-marrow cells prepare distant sites before "
         "the tumour cells arrive [src, abstract]; a tenfold better lung soil is a teaching choice",
         "The breast pattern with a lung soil prepared in advance: the lungs catch up with bone.",
