@@ -102,6 +102,54 @@ def test_lesion_cdf_and_density_match_scipy_quadrature(kind, over):
     np.testing.assert_allclose(pdf[ok], ref[ok, 1], rtol=1e-7)
 
 
+#: the far corners of the declared box: long follow-up, the widest spread, the fastest escape,
+#: the strongest and longest therapy (1.1% and up to 3% off before the k- and kill-cuts)
+CORNERS = [
+    ("avascular", {"Td": 5.0, "sigma": 1.32, "k": 0.97}),
+    ("single", {"Td": 5.0, "sigma": 1.5, "k": 1.0}),
+    ("avascular", {"Td": 200.0, "sigma": 1.5, "k": 1.0}),
+    ("single", {"Td": 200.0, "sigma": 0.05, "k": 1.0, "surgery": "off"}),
+    (
+        "avascular",
+        {
+            "Td": 5.0,
+            "sigma": 1.5,
+            "k": 1.0,
+            "therapy_start": 0.0,
+            "therapy_length": 730.0,
+            "kill": 0.1,
+            "specificity": 0.0,
+        },
+    ),
+    (
+        "single",
+        {
+            "Td": 200.0,
+            "sigma": 1.5,
+            "k": 1.0,
+            "therapy_start": 730.0,
+            "therapy_length": 730.0,
+            "kill": 0.1,
+            "specificity": 1.0,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "over"), CORNERS)
+def test_stated_accuracy_holds_at_the_corners_of_the_box(kind, over):
+    """The module's stated accuracy, 1e-7 relative wherever the exact value exceeds 1e-20 (the
+    log-normal is cut at 10 standard deviations), at 38 and 40 years and 2 years after surgery."""
+    ts = np.array([2.0, 38.0, 40.0]) * escape.DAYS_PER_YEAR
+    ref = np.array([reference(t, kind, **over) for t in ts])
+    cdf = escape.lesion_cdf(ts, kind, **over)
+    pdf = escape.lesion_density(ts, kind, **over)
+    for got, exact in ((cdf, ref[:, 0]), (pdf, ref[:, 1])):
+        big = exact > 1e-20
+        np.testing.assert_allclose(got[big], exact[big], rtol=1e-7)
+        assert np.all(np.abs(got[~big]) <= 1e-20)
+
+
 def test_surgery_alone_without_late_escape_is_a_lognormal_closed_form():
     """k = 0, no therapy: Λ(t) = m_a p_a Φ_a(t) + m_s p_s Φ_s(t) with log-normal CDFs."""
     t = np.linspace(0, 3650, 51)
