@@ -140,8 +140,6 @@ class NicheExplorer(Explorer):
             fill_colors=[palette.YELLOW],
             fill_opacities=[0.45],
             stroke_width=0,
-            labels=["trigger"],
-            display_legend=True,
         )
         self.lines = bq.Lines(
             x=np.zeros(0),
@@ -150,8 +148,6 @@ class NicheExplorer(Explorer):
             colors=_ORGAN_COLOURS,
             line_style="solid",
             stroke_width=3,
-            labels=organs,
-            display_legend=True,
         )
         self.ghost = ghost_line(self._days, self._lesion_scale)
         unit = {"x": bq.LinearScale(min=0.0, max=1.0), "y": bq.LinearScale(min=0.0, max=1.0)}
@@ -174,8 +170,8 @@ class NicheExplorer(Explorer):
             align="end",
             y_offset=-6,
         )
+        # no legend: every line is named at its end, and the band is named in words
         fig2.marks = [self.band, self.ghost, self.lines, self.end_labels, self.band_label]
-        fig2.legend_location = "top-left"
         return [fig, fig2]
 
     def extra_layout(self) -> list[widgets.Widget]:
@@ -206,15 +202,17 @@ class NicheExplorer(Explorer):
             [result.delivered, result.arrived, result.dormant[:, -1], result.growing[:, -1]]
         ).astype(float)
         top = max(float(result.params["n_cells"]), 10.0)
-        self._count_scale.max = 10.0 ** math.ceil(math.log10(top) + 0.7)
-        self._count_axis.tick_values = 10.0 ** np.arange(0, math.ceil(math.log10(top) + 0.7) + 1)
+        # two decades of room above the shed cells for the legend
+        decades = math.ceil(math.log10(top) + 1.7)
+        self._count_scale.max = 10.0**decades
+        self._count_axis.tick_values = 10.0 ** np.arange(0, decades + 1)
         with self.bars.hold_sync():
             self.bars.y = np.maximum(values, _FLOOR)
 
         day = float(result.t[-1])
         growing = result.growing.astype(float)
         self._days.max = day
-        self._lesion_scale.max = max(5.0, float(growing.max()) * 1.15)
+        self._lesion_scale.max = max(5.0, float(growing.max()) * 1.3)  # room for the band label
         with self.lines.hold_sync():
             self.lines.x = result.t
             self.lines.y = growing
@@ -232,7 +230,7 @@ class NicheExplorer(Explorer):
                 self.band.x, self.band.y = np.zeros(2), np.zeros(2)
         fold = float(result.params["fold_trig"])
         self.band_label.text = [
-            f"trigger: wake-up ×{fold:g} from day {float(on):g} to {float(off):g}"
+            f"yellow band: trigger, wake-up ×{fold:g} from day {float(on):g} to {float(off):g}"
             if shown
             else ("no trigger (fold_trig = 1)" if fold <= 1 else f"trigger on day {float(on):g}: not reached")
         ]
