@@ -90,11 +90,11 @@ def _balanced(ex: Any) -> tuple[bool, str]:
     if rate > 0:
         return False, (
             f"Still growing: the lesion doubles every {math.log(2.0) / rate:,.0f} days. Too few "
-            "cells rest in G0 - move the signal towards more p38."
+            "cells rest in G0: move the signal towards more p38."
         )
     return False, (
         f"Now it shrinks: it halves every {math.log(2.0) / -rate:,.0f} days. Too many cells rest "
-        "in G0 - move the signal back a little."
+        "in G0: move the signal back a little."
     )
 
 

@@ -99,7 +99,7 @@ def _hold(ex: Any) -> tuple[bool, str]:
     if v > hi:
         return False, f"Too large: V is {v:,.0f} mm³ on day 200. Raise the dose."
     if v < lo:
-        return False, f"Too small: V is {v:,.0f} mm³ on day 200 - the drug is winning. Lower the dose."
+        return False, f"Too small: V is {v:,.0f} mm³ on day 200: the drug is winning. Lower the dose."
     if not s["dormant"]:
         return False, f"V is {v:,.0f} mm³ on day 200 but still changing by more than 1% a day."
     return True, f"Held: V is {v:,.0f} mm³ on day 200 and barely changing. Compare with the daily dose."
