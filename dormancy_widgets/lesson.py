@@ -69,6 +69,7 @@ BINDER = "https://mybinder.org/v2/gh"
 _OK = "✔"
 _NO = "✘"
 _WARN = "⚠"
+_TEXT = "line-height:1.45;margin:0.3em 0"
 
 
 # --------------------------------------------------------------------------- small utilities
@@ -84,7 +85,17 @@ def _button(description: str, icon: str = "", tooltip: str = "") -> widgets.Butt
 
 def _status(text: str) -> str:
     """Feedback HTML announced to screen readers when it changes."""
-    return f'<div role="status" aria-live="polite">{text}</div>' if text else ""
+    return f'<div role="status" aria-live="polite" style="{_TEXT}">{text}</div>' if text else ""
+
+
+def _text(html_text: str) -> widgets.HTML:
+    """Prose in a widget, with normal line spacing (widget HTML defaults to a 28 px line)."""
+    return widgets.HTML(f'<div style="{_TEXT}">{html_text}</div>')
+
+
+def _row(*items: widgets.Widget) -> widgets.HBox:
+    """Buttons in a row, each as wide as its label (a button alone in a column would stretch)."""
+    return widgets.HBox(list(items), layout=widgets.Layout(flex_flow="row wrap"))
 
 
 def _guarded(action: Callable[[], Any], out: widgets.HTML) -> Callable[..., None]:
@@ -303,9 +314,9 @@ class Prediction(widgets.VBox):
         self.feedback = widgets.HTML()
         self.button.on_click(_guarded(self.lock, self.feedback))
         self.children = (
-            widgets.HTML(f"<b>Predict:</b> {html.escape(question)}"),
+            _text(f"<b>Predict:</b> {html.escape(question)}"),
             self.input,
-            self.button,
+            _row(self.button),
             self.feedback,
         )
 
@@ -384,11 +395,11 @@ class Reveal(widgets.VBox):
         self.button.on_click(_guarded(self.compare, self.feedback))
         self.save.on_click(_guarded(self.save_reconciliation, self.saved))
         self.children = (
-            widgets.HTML(f"<b>Your prediction comes back:</b> {html.escape(prediction.question)}"),
-            self.button,
+            _text(f"<b>Your prediction comes back:</b> {html.escape(prediction.question)}"),
+            _row(self.button),
             self.feedback,
             self.reconcile,
-            self.save,
+            _row(self.save),
             self.saved,
         )
 
@@ -540,11 +551,11 @@ class Challenge(widgets.VBox):
             self.solution_button.layout.display = "none"
         head = f"<b>Challenge:</b> {html.escape(text)}" if text else "<b>Challenge</b>"
         self.children = (
-            widgets.HTML(head + " <i>Use the explorer above, then press <b>Check my settings</b>.</i>"),
-            widgets.HBox([self.button, self.hint_button, self.solution_button]),
+            _text(head + " <i>Use the explorer above, then press <b>Check my settings</b>.</i>"),
+            _row(self.button, self.hint_button, self.solution_button),
             self.feedback,
             self.extra,
-            self.apply_button,
+            _row(self.apply_button),
         )
 
     def evaluate(self) -> tuple[bool, str]:
@@ -665,9 +676,9 @@ class Exercise(widgets.VBox):
         self.button.on_click(_guarded(self.submit, self.feedback))
         self.explain_button.on_click(_guarded(self.show_explanation, self.feedback))
         self.children = (
-            widgets.HTML(f"<b>Check:</b> {html.escape(question)}"),
+            _text(f"<b>Check:</b> {html.escape(question)}"),
             self.input,
-            widgets.HBox([self.button, self.explain_button]),
+            _row(self.button, self.explain_button),
             self.feedback,
         )
 
@@ -982,14 +993,14 @@ class RecordView(widgets.VBox):
         self.show.on_click(_guarded(self.show_preview, self.preview))
         self.name.observe(_guarded(self._rename, self.summary), "value")
         self.children = (
-            widgets.HTML(
+            _text(
                 "<b>Your lab record</b>: your predictions, explanations, challenge attempts and answers "
                 "in this lesson. Download it and hand it in if your teacher asks."
             ),
             self.name,
             self.summary,
             self.links,
-            self.show,
+            _row(self.show),
             self.preview,
         )
         record.listeners.append(lambda _: self.refresh())
@@ -1001,7 +1012,12 @@ class RecordView(widgets.VBox):
 
     def refresh(self) -> None:
         r = self.record
-        counts = [(len(r.of(k)), k) for k in ("prediction", "reveal", "challenge", "check")]
+        counts = [
+            (len(r.of("prediction")), "prediction"),
+            (len(r.of("reveal")), "reveal"),
+            (sum(1 for e in r.of("challenge") if "met" in e), "challenge"),
+            (sum(1 for e in r.of("check") if e.get("correct") is not None), "check"),
+        ]
         words = {
             "prediction": "prediction",
             "reveal": "comparison",
@@ -1009,12 +1025,13 @@ class RecordView(widgets.VBox):
             "check": "answer",
         }
         said = ", ".join(f"{n} {words[k]}{'' if n == 1 else 's'}" for n, k in counts)
-        self.summary.value = f"So far: {said}."
+        self.summary.value = f'<div style="{_TEXT}">So far: {said}.</div>'
         self.links.value = (
-            "Download: "
+            f'<div style="{_TEXT}">Download: '
             + _data_link(r.to_html(), "text/html", r.filename("html"), "web page (HTML)")
             + _data_link(r.to_markdown(), "text/markdown", r.filename("md"), "text (Markdown)")
             + _data_link(r.to_json(), "application/json", r.filename("json"), "data for your teacher (JSON)")
+            + "</div>"
         )
         if self.preview.value:
             self.show_preview()

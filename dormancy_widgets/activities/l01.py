@@ -85,7 +85,7 @@ PREDICTIONS = {
         units={"year": 1.0, "months": 1 / 12, "month": 1 / 12, "days": 1 / DAYS_PER_YEAR},
         actual=years_to_detection,
         rtol=0.2,
-        note="The readout under the plot gives the day the tumour reaches 1 cm³; divide by 365 for years.",
+        note="The readout under the plot says when the tumour reaches 1 cm³ (10⁹ cells).",
     ),
     "visible": Ask(
         question=(
