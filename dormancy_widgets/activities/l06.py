@@ -124,11 +124,11 @@ CHALLENGES = {
             "log slider: each step down divides it by a fixed factor."
         ),
         explanation=(
-            "Variants are about 1 cell in 5,000–10,000 of the parent line, so they make half of its "
-            "metastases only when one variant is about as likely to found a colony as 5,000–10,000 "
-            "ordinary cells together. Fidler and Kripke's clones differed by far less than that, yet "
-            "the contrast in the fluctuation test needs only that variants be much better, not "
-            "perfect: check the variance-to-mean ratios at your setting."
+            "The readout gives the share of variants in the parent line, about 1 cell in 5,000 to "
+            "10,000 here. Variants make half of the metastases when one variant is about as likely "
+            "to found a colony as all those ordinary cells together: q_v / q_0 is about one over the "
+            "variant share. Now look at the variance-to-mean ratios at your setting: does the "
+            "fluctuation test still tell clones from subsamples?"
         ),
         solution=_solution(),
     ),
