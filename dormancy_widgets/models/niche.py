@@ -28,7 +28,8 @@ persist as a latent seed and eventually break out.
    extravasates (``k_ex``) or dies in the vessel (``mu_v``); a settling single cell starts to
    divide (``k_m``), becomes dormant in a niche (``k_q``) or dies (``mu_s``); a dormant cell dies
    (``mu_q``) or wakes up (``k_w``); a lesion grows as an exact linear birth-death process (``b``,
-   ``d``; ``solvers.birth_death``) and counts as macroscopic from ``N_mac`` cells. The organ
+   ``d``; the exact step of ``solvers.birth_death``, followed up to ``LESION_CAP`` = 1e9 cells)
+   and counts as macroscopic from ``N_mac`` cells. The organ
    changes two of these rates: ``soil_<organ>`` multiplies the rates at which a single cell
    starts to divide and wakes up (``k_m``, ``k_w``).
 4. *Immune pruning.* Single settling cells are also killed at rate ``k_nk`` (e.g. by NK cells).
@@ -103,6 +104,7 @@ __all__ = [
     "ARTERIAL_SHARE",
     "COMPARTMENTS",
     "DEFAULT_T",
+    "LESION_CAP",
     "ORGANS",
     "PARAMS",
     "PRESETS",
