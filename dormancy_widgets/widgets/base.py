@@ -62,17 +62,17 @@ _CSS = f"""
 .dw-explorer .dw-intro {{ margin: 0.1em 0 0.3em; line-height: 1.35; }}
 .dw-explorer .dw-body {{ display: flex; flex-flow: row wrap; gap: 6px 24px; align-items: flex-start; }}
 .dw-explorer .dw-plots {{ flex: 1 1 500px; min-width: 0; max-width: 100%; }}
+@container dw (max-width: 943px) {{
+  .dw-explorer .dw-side {{ flex: 1 1 100%; }}
+}}
 .dw-explorer .dw-figures {{ display: flex; flex-flow: row wrap; gap: 4px 12px; }}
-.dw-explorer .dw-figure {{ flex: 1 1 360px; min-width: 260px; max-width: 100%; }}
+.dw-explorer .dw-figure {{ flex: 1 1 460px; min-width: 260px; max-width: 100%; }}
 .dw-explorer .dw-figure .bqplot {{ width: 100%; }}
-.dw-explorer .dw-side {{ flex: 1 1 330px; max-width: 520px; min-width: 0; }}
-@container dw (min-width: 880px) {{
+.dw-explorer .dw-side {{ flex: 0 1 420px; min-width: 0; }}
+@container dw (min-width: 944px) {{
   .dw-explorer .dw-plots {{ position: sticky; top: 0; }}
 }}
-@container dw (max-width: 879px) {{
-  .dw-explorer .dw-side {{ max-width: none; }}
-}}
-@container dw (min-width: 620px) and (max-width: 879px) {{
+@container dw (min-width: 620px) and (max-width: 943px) {{
   .dw-explorer .dw-controls {{ grid-template-columns: 1fr 1fr; }}
 }}
 .dw-explorer .dw-controls {{ display: grid; grid-template-columns: 1fr; gap: 0 20px; }}
@@ -103,14 +103,16 @@ _CSS = f"""
   font-size: {palette.FONT_LABEL}; fill: {palette.INK};
 }}
 .dw-explorer .bqplot .tick text {{ fill: {palette.INK}; }}
+.dw-explorer .bqplot text.legendtext {{ fill: {palette.INK} !important; }}
 .dw-explorer .bqplot .mainheading {{ font-size: {palette.FONT_TITLE}; fill: {palette.INK}; }}
 .dw-explorer .dw-readout {{ font-size: {palette.FONT_TEXT}; line-height: 1.4; margin: 0.3em 0; }}
 .dw-explorer .dw-message {{ color: #7a2e00; font-weight: 600; overflow-wrap: anywhere; }}
 .dw-explorer .dw-citation {{ font-size: 14px; color: #333; overflow-wrap: anywhere; }}
-.dw-explorer .dw-sr {{
-  position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
-  white-space: nowrap; margin: -1px; padding: 0; border: 0;
+.dw-explorer .dw-sr, .dw-explorer .dw-sr .widget-html-content {{
+  position: absolute !important; width: 1px !important; height: 1px !important; overflow: hidden !important;
+  clip-path: inset(50%); white-space: normal !important; margin: 0; padding: 0; border: 0;
 }}
+.dw-explorer .dw-figure {{ overflow: visible; position: relative; }}
 .jupyter-widgets.widget-button:not([style*="width"]) {{ width: auto; }}
 .dw-explorer .widget-button, .dw-explorer .widget-toggle-button {{
   text-overflow: clip; overflow: visible; flex-shrink: 0; max-width: none;
@@ -184,6 +186,9 @@ _A11Y_JS = """
   fix();
 })();
 """
+
+#: shown above the controls when some sliders redraw only when let go
+RELEASE_NOTE = "Sliders marked “on release” redraw the plot when you let go of them."
 
 #: a value within this relative distance of a range end is that end: a log slider's ends are
 #: ``10**log10(x)``, which differs from ``x`` in the last bits (12.000000000000002 for 12)
@@ -323,12 +328,11 @@ def make_figure(
     ys = y_scale or bq.LinearScale()
     tick = {"font-size": palette.FONT_TICKS, "fill": palette.INK}
     common: dict[str, Any] = {"tick_style": tick, "grid_lines": "solid", "grid_color": palette.GRID}
-    ax_x = bq.Axis(scale=xs, label=x_label, num_ticks=5, label_color=palette.INK, **common)
+    ax_x = bq.Axis(scale=xs, label=x_label, label_color=palette.INK, **common)
     ax_y = bq.Axis(
         scale=ys,
         label=y_label,
         side="left",
-        num_ticks=5,
         label_offset="4em",
         label_color=palette.INK,
         **common,
@@ -350,7 +354,7 @@ def make_figure(
         animation_duration=0,
     )
     for ax in fig.axes:
-        _set_log_ticks(ax)
+        _set_ticks(ax)
     return fig, xs, ys
 
 
@@ -385,15 +389,17 @@ def ghost_line(
     return line(xs, ys, color=color, dash=dash, width=width, opacities=[palette.GHOST_OPACITY])
 
 
-def _set_log_ticks(ax: bq.Axis, extent: tuple[float, float] | None = None) -> None:
-    """Round ticks on a log axis, written ``10ⁿ`` (or as percentages on a ``%`` axis).
+def _set_ticks(ax: bq.Axis, extent: tuple[float, float] | None = None) -> None:
+    """Few round ticks: log axes at powers of ten written ``10ⁿ`` (every k-th decade over many
+    decades, so labels never collide), linear axes at 1-2-5 steps (``1,000``, not ``1000``).
 
-    Few enough that labels never collide (every k-th decade over many decades). A scale
-    without fixed ``min``/``max`` takes the range of the data (``extent``); an axis whose
-    scale turned linear gets bqplot's own ticks back.
+    A scale without fixed ``min``/``max`` takes the range of the data (``extent``). An axis
+    with its own number format keeps it (``%`` axes get percentages). Other scales (dates)
+    keep bqplot's ticks.
     """
     scale = ax.scale
-    if not isinstance(scale, bq.LogScale):
+    log = isinstance(scale, bq.LogScale)
+    if not (log or isinstance(scale, bq.LinearScale)):
         if getattr(ax, "_dw_ticks", False):
             with ax.hold_sync():
                 ax.tick_values = None
@@ -406,17 +412,116 @@ def _set_log_ticks(ax: bq.Axis, extent: tuple[float, float] | None = None) -> No
             return
         lo = extent[0] if lo is None else lo
         hi = extent[1] if hi is None else hi
-    ticks = fmt.axis_ticks(lo, hi, log=True, max_ticks=6)
+    ticks = fmt.axis_ticks(lo, hi, log=log, max_ticks=6 if log else 5)
     if len(ticks) < 2:
         return
-    percent = "%" in (ax.tick_format or "")
-    labels = {fmt.js_key(v): (fmt.percent(v) if percent else fmt.tick(v)) for v in ticks}
+    form = ax.tick_format or ""
+    if "%" in form:
+        labels = {fmt.js_key(v): fmt.percent(v) for v in ticks}
+    elif log or not form:
+        labels = {fmt.js_key(v): (fmt.tick(v) if log else fmt.number(v)) for v in ticks}
+    else:
+        labels = {}
     old = ax.tick_values
-    if old is None or len(old) != len(ticks) or not np.allclose(old, ticks, rtol=1e-12):
+    if old is None or len(old) != len(ticks) or not np.allclose(old, ticks, rtol=1e-12, atol=0):
         with ax.hold_sync():
             ax.tick_values = np.array(ticks)
             ax.tick_labels = labels
+    elif dict(ax.tick_labels or {}) != labels:
+        ax.tick_labels = labels
     ax._dw_ticks = True
+
+
+#: legend corners the base chooses from, and the rough size of a legend entry in pixels
+_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+_LEGEND_ROW_PX, _LEGEND_CHAR_PX, _LEGEND_PAD_PX = 17.0, 8.0, 44.0
+
+
+def _px(text: Any, default: float) -> float:
+    m = re.match(r"\s*([0-9.]+)px", str(text or ""))
+    return float(m.group(1)) if m else default
+
+
+def _normalized(values: np.ndarray, scale: bq.Scale, extent: tuple[float, float] | None) -> np.ndarray | None:
+    """``values`` as fractions (0-1) of the scale's visible range; ``None`` if it is unknown."""
+    log = isinstance(scale, bq.LogScale)
+    lo = scale.min if getattr(scale, "min", None) is not None else (extent[0] if extent else None)
+    hi = scale.max if getattr(scale, "max", None) is not None else (extent[1] if extent else None)
+    if lo is None or hi is None or not hi > lo or (log and lo <= 0):
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if log:
+            return (np.log10(values) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+        return (values - lo) / (hi - lo)
+
+
+def _place_legend(fig: bq.Figure) -> None:
+    """Move the legend to the corner of the plot that holds the fewest plotted points.
+
+    It only moves when its corner is clearly worse than the best one, so a legend does not
+    jump about while a slider is dragged.
+    """
+    entries = [m for m in fig.marks if getattr(m, "display_legend", False) and getattr(m, "labels", None)]
+    if not entries:
+        return
+    labels = [str(t) for m in entries for t in m.labels]
+    margin = fig.fig_margin or {}
+    width = _px(fig.layout.max_width or fig.layout.width, 560.0)
+    width -= margin.get("left", 60) + margin.get("right", 30)
+    height = _px(fig.layout.height, 380.0) - margin.get("top", 50) - margin.get("bottom", 60)
+    bw = min(0.9, (max(map(len, labels)) * _LEGEND_CHAR_PX + _LEGEND_PAD_PX) / max(width, 100.0))
+    bh = min(0.9, (len(labels) * _LEGEND_ROW_PX + 10.0) / max(height, 100.0))
+    extents: dict[int, tuple[float, float] | None] = {}
+    xs_all, ys_all = [], []
+    for mark in fig.marks:
+        sx, sy = (mark.scales or {}).get("x"), (mark.scales or {}).get("y")
+        x, y = getattr(mark, "x", None), getattr(mark, "y", None)
+        if sx is None or sy is None or x is None or y is None:
+            continue
+        try:
+            x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        except (TypeError, ValueError):
+            continue
+        for sc in (sx, sy):
+            if id(sc) not in extents:
+                find = _extent if isinstance(sc, bq.LogScale) else _lin_extent
+                extents[id(sc)] = find(fig.marks, sc)
+        nx, ny = _normalized(x.ravel(), sx, extents[id(sx)]), _normalized(y.ravel(), sy, extents[id(sy)])
+        if nx is None or ny is None:
+            continue
+        xs_all.append(nx)
+        ys_all.append(ny)
+    if not xs_all:
+        return
+    nx, ny = np.concatenate(xs_all), np.concatenate(ys_all)
+    ok = np.isfinite(nx) & np.isfinite(ny)
+    nx, ny = nx[ok], ny[ok]
+    count = {}
+    for corner in _CORNERS:
+        in_x = nx <= bw if corner.endswith("left") else nx >= 1 - bw
+        in_y = ny >= 1 - bh if corner.startswith("top") else ny <= bh
+        count[corner] = int(np.count_nonzero(in_x & in_y))
+    best = min(_CORNERS, key=lambda c: count[c])
+    now = fig.legend_location
+    if now not in count or count[now] > count[best] + max(2, 0.01 * nx.size):
+        fig.legend_location = best
+
+
+def _lin_extent(marks: Iterable[bq.Mark], scale: bq.Scale) -> tuple[float, float] | None:
+    """Smallest and largest finite value the marks plot on ``scale``."""
+    lo, hi = math.inf, -math.inf
+    for mark in marks:
+        for key, sc in (mark.scales or {}).items():
+            if sc is not scale or key not in ("x", "y") or getattr(mark, key, None) is None:
+                continue
+            try:
+                arr = np.asarray(getattr(mark, key), dtype=float).ravel()
+            except (TypeError, ValueError):
+                continue
+            arr = arr[np.isfinite(arr)]
+            if arr.size:
+                lo, hi = min(lo, float(arr.min())), max(hi, float(arr.max()))
+    return (lo, hi) if lo < hi else None
 
 
 def _extent(marks: Iterable[bq.Mark], scale: bq.Scale) -> tuple[float, float] | None:
@@ -426,12 +531,11 @@ def _extent(marks: Iterable[bq.Mark], scale: bq.Scale) -> tuple[float, float] | 
         for key, sc in (mark.scales or {}).items():
             if sc is not scale or key not in ("x", "y"):
                 continue
-            arr = (
-                np.asarray(getattr(mark, key), dtype=float).ravel()
-                if getattr(mark, key, None) is not None
-                else None
-            )
-            if arr is None or arr.size == 0:
+            if getattr(mark, key, None) is None:
+                continue
+            try:
+                arr = np.asarray(getattr(mark, key), dtype=float).ravel()
+            except (TypeError, ValueError):
                 continue
             arr = arr[np.isfinite(arr) & (arr > 0)]
             if arr.size:
@@ -464,6 +568,8 @@ class Explorer(widgets.VBox):
     slug: ClassVar[str] = "run"
     #: label of the "new random sample" button that stochastic models get
     rerun_label: ClassVar[str] = "Run again"
+    #: move each figure's legend to the corner where it hides the fewest plotted points
+    auto_legend: ClassVar[bool] = True
     #: output times in days (None: the model's ``DEFAULT_T``)
     t: np.ndarray | None = None
 
@@ -516,6 +622,9 @@ class Explorer(widgets.VBox):
         self.citation = widgets.HTML()
         self.citation.add_class("dw-citation")
         self.export_area = widgets.HTML()
+        #: says on screen which sliders redraw only when released
+        self.release_note = widgets.HTML()
+        self.release_note.add_class("dw-note")
 
         presets = self.model.PRESETS
         self.preset_picker = widgets.Dropdown(
@@ -821,14 +930,23 @@ class Explorer(widgets.VBox):
         value = f'<span class="dw-v">{text}</span>{tag}'
         if self.values[name].value != value:
             self.values[name].value = value
+        slow = any(not self.controls[n].continuous_update for n in self.values)
+        note = RELEASE_NOTE if slow else ""
+        if self.release_note.value != note:
+            self.release_note.value = note
 
     def _refresh_ticks(self) -> None:
+        """Round ticks for the current ranges, and each legend in its emptiest corner."""
         for fig in self.figures:
             for ax in fig.axes:
-                if isinstance(ax.scale, bq.LogScale) and (ax.scale.min is None or ax.scale.max is None):
-                    _set_log_ticks(ax, _extent(fig.marks, ax.scale))
+                sc = ax.scale
+                if getattr(sc, "min", 0) is None or getattr(sc, "max", 0) is None:
+                    find = _extent if isinstance(sc, bq.LogScale) else _lin_extent
+                    _set_ticks(ax, find(fig.marks, sc))
                 else:
-                    _set_log_ticks(ax)
+                    _set_ticks(ax)
+            if self.auto_legend:
+                _place_legend(fig)
 
     def _readable_labels(self) -> None:
         """Text drawn in a series colour is darkened to ≥ 4.5:1 on white (same hue)."""
@@ -893,6 +1011,9 @@ class Explorer(widgets.VBox):
         for name, w in self.controls.items():
             row = widgets.HBox([w, self.values[name]] if name in self.values else [w])
             row.add_class("dw-control")
+            row.add_class(f"dw-param-{name}")
+            if isinstance(w, widgets.FloatLogSlider):
+                row.add_class("dw-log")
             rows.append(row)
         controls = widgets.Box(rows)
         controls.add_class("dw-controls")
@@ -912,7 +1033,9 @@ class Explorer(widgets.VBox):
         plots = widgets.VBox([self.notice, self.message, figure_row, *extra, self.readout, self.status])
         plots.add_class("dw-plots")
         self.preset_picker.layout = widgets.Layout(width="100%", max_width="420px")
-        side = widgets.VBox([self.preset_picker, self.citation, controls, toolbar, self.export_area])
+        side = widgets.VBox(
+            [self.preset_picker, self.citation, self.release_note, controls, toolbar, self.export_area]
+        )
         side.add_class("dw-side")
         body = widgets.Box([plots, side])
         body.add_class("dw-body")

@@ -10,8 +10,14 @@ session (kernels are shut down after every test, so each test gets a fresh kerne
 Voila app (``dormancy-widgets app``) per test module. Both serve a temporary copy of the
 lessons, so nothing the browser does can save outputs into the repository's notebooks.
 
+Accessibility: axe-core (pinned, installed from npm into a cache folder by
+``tools/ensure-axe.sh``) is injected into every lesson page; its serious and critical
+findings fail the tests. Screenshots of every lesson at the classroom sizes (``SIZES``) go
+to the artifacts folder; look at them.
+
 Environment: ``DW_LESSONS`` (lessons folder, default ``lessons/``), ``DW_ARTIFACTS``
-(screenshots and server logs, default ``test-artifacts/``), ``DW_CHROMIUM``.
+(screenshots and server logs, default ``test-artifacts/``), ``DW_CHROMIUM``, ``DW_AXE``
+(path of ``axe.min.js``; default: what ``tools/ensure-axe.sh`` prints).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from pages import AXE_COUNTS, latency_table
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -96,6 +103,7 @@ class Lesson:
     explorers: list[str] = field(default_factory=list)  # explorer classes it opens
     linked: list[str] = field(default_factory=list)  # those opened by lesson.explore (URL query aware)
     preset: str | None = None  # the preset the first of those opens on
+    opens_with: str = ""  # the text of that explore(...) call
 
     @property
     def stem(self) -> str:
@@ -116,17 +124,19 @@ def read_lesson(path: Path) -> Lesson:
     )
     found = [m.group(0) for m in re.finditer(r"\b\w+Explorer\b", code) if m.group(0) in EXPLORERS]
     linked = [m.group(1) for m in re.finditer(r"\bexplore\(\s*(\w+)", code) if m.group(1) in EXPLORERS]
-    preset = None
+    preset, call = None, ""
     if linked:
         m = re.search(rf"\bexplore\(\s*{linked[0]}\s*,[^)]*?preset\s*=\s*['\"]([^'\"]+)['\"]", code)
         preset = m.group(1) if m else None
-    return Lesson(path.name, list(dict.fromkeys(found)), list(dict.fromkeys(linked)), preset)
+        c = re.search(rf"\bexplore\(\s*{linked[0]}\b[^)]*\)", code)
+        call = c.group(0) if c else ""
+    return Lesson(path.name, list(dict.fromkeys(found)), list(dict.fromkeys(linked)), preset, call)
 
 
 def all_lessons() -> list[Lesson]:
     if not LESSONS.is_dir():
         return []
-    return [read_lesson(p) for p in sorted(LESSONS.glob("*.ipynb"))]
+    return [read_lesson(p) for p in sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))]
 
 
 @pytest.fixture(scope="session")
@@ -467,15 +477,6 @@ class ExplorerUI:
         return out
 
 
-def summarize(samples: list[float]) -> tuple[float, float]:
-    """Median and 95th percentile (nearest rank) of latency samples in ms."""
-    xs = sorted(samples)
-    n = len(xs)
-    median = xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
-    p95 = xs[min(n - 1, max(0, int(-(-0.95 * n // 1)) - 1))]
-    return median, p95
-
-
 @pytest.fixture
 def explorer_ui():
     """``explorer_ui(page)``: wait for the first explorer on the page and wrap it."""
@@ -492,16 +493,41 @@ def latency_report() -> dict[str, list[float]]:
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not LATENCIES:
-        return
     tr = terminalreporter
-    tr.section("slider -> redraw latency in Chromium (key press to first path update, ms)")
-    lines = []
-    for name, samples in LATENCIES.items():
-        median, p95 = summarize(samples)
-        flag = "" if p95 <= 100 else "   above the 100 ms target"
-        lines.append(f"{name:<38} median {median:6.1f}   p95 {p95:6.1f}   n={len(samples)}{flag}")
-    for line in lines:
-        tr.write_line(line)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "latency.txt").write_text("\n".join(lines) + "\n")
+    if LATENCIES:
+        tr.section("slider -> redraw in Chromium: key press to first path update (ms)")
+        lines = latency_table(LATENCIES)
+        for line in lines:
+            tr.write_line(line)
+        (ARTIFACTS / "latency.txt").write_text("\n".join(lines) + "\n")
+    if AXE_COUNTS:
+        tr.section("axe-core findings per page (serious and critical fail the tests)")
+        lines = []
+        for name, counts in AXE_COUNTS.items():
+            text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+            lines.append(f"{name:<44} {text}")
+        for line in lines:
+            tr.write_line(line)
+        (ARTIFACTS / "axe.txt").write_text("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------------- accessibility (axe-core)
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """Path of axe.min.js: ``$DW_AXE``, or installed by ``tools/ensure-axe.sh`` (pinned version)."""
+    path = os.environ.get("DW_AXE")
+    if not path:
+        try:
+            out = subprocess.run(
+                ["sh", str(REPO / "tools" / "ensure-axe.sh")], capture_output=True, text=True, timeout=300
+            )
+            path = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+        except (OSError, subprocess.SubprocessError):
+            path = ""
+    if not path or not Path(path).is_file():
+        reason = "axe-core is not available (tools/ensure-axe.sh needs npm and the npm registry)"
+        if os.environ.get("DW_REQUIRE_BROWSER", "") not in {"", "0"}:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return path

@@ -6,17 +6,24 @@ own settings, no message);
 a bad link (an unknown setting and an out-of-range value) shows a readable message while
 the explorer still renders on the lesson's own settings. The same link also works through
 the Jupyter server's Voila extension, i.e. Binder's ``urlpath=voila/render/lessons/NAME.ipynb?...``.
+
+For every lesson: screenshots at a laptop's, a projector's and a phone's size; at 1024×768 the
+first explorer's main plot and first parameter slider fit on one screen; at 390 px no control
+runs off the screen; axe-core finds no serious or critical problem. A log slider dragged to
+either end runs the model (no rejection). A value asked for by a link is shown exactly.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import re
 from urllib.parse import urlencode
 
 import pytest
+from pages import SIZES, inside_viewport, overflowing_controls, resize, run_axe, scroll_to_top_of, serious
 
-from dormancy_widgets.widgets import EXPLORERS
+from dormancy_widgets.widgets import EXPLORERS, fmt
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +71,15 @@ def test_app_deep_links(page, voila_app, linked_lesson, explorer_ui, artifacts, 
 
     paths, readout = default.paths(), default.readout()
     assert readout and not default.message(), default.message()
+    # the opening values are shown exactly as the lesson gives them (320,000 and 5×10⁶, not 3.21e+5)
+    if lesson.preset:
+        model = explorer_model(lesson.linked[0])
+        for key, value in model.PRESETS[lesson.preset].values.items():
+            p = model.PARAMS[key]
+            if p.categorical or re.search(rf"\b{key}\s*=", lesson.opens_with):
+                continue
+            shown = value_shown(default, key)
+            assert shown == fmt.with_unit(value, p.unit), f"{key}: shows {shown!r}, the preset says {value}"
     if lesson.preset:  # rendering must not nudge the preset's values (e.g. onto a slider's grid)
         assert "Modified" not in default.citation(), (
             f"{lesson.preset} changed on rendering: {default.citation()}"
@@ -86,6 +102,11 @@ def test_app_deep_links(page, voila_app, linked_lesson, explorer_ui, artifacts, 
     # the explorer still renders, on the lesson's own settings
     assert broken.readout() == readout
     assert broken.paths() == paths
+    # the notice is an alert above the plot, so it is on the first screen
+    notice = broken.root.locator(".dw-message", has_text="could not all be used").first
+    assert notice.get_attribute("role") == "alert"
+    figure_top = broken.root.locator(".dw-figure").first.bounding_box()["y"]
+    assert notice.bounding_box()["y"] + notice.bounding_box()["height"] <= figure_top + 1
     broken.root.screenshot(path=str(artifacts / f"voila-{lesson.stem}-bad-link.png"))
     for ui in (default, linked, broken):
         assert not ui.page.console_errors, ui.page.console_errors
@@ -112,3 +133,97 @@ def test_binder_style_voila_link(page, lab, lesson_list, explorer_ui):
     assert not ui.message(), ui.message()
     link = f"?{urlencode(good)}"
     assert ui.readout() != readout, f"{link} did not reach the kernel through the server extension"
+
+
+def value_shown(ui, name: str) -> str:
+    """The value text beside parameter ``name``'s slider."""
+    return ui.root.locator(f".dw-param-{name} .dw-v").first.inner_text().strip()
+
+
+def test_app_layout_screenshots_and_accessibility(
+    page, voila_app, lesson, explorer_ui, artifacts, axe_script
+):
+    """Every lesson at 1366×768, 1024×768 and 390×844 (screenshots), axe on the page."""
+    page.goto(f"{voila_app}voila/render/{lesson.name}", wait_until="commit")
+    ui = explorer_ui(page) if lesson.explorers else None
+    if ui is None:
+        page.wait_for_selector(".jp-Cell", timeout=90_000)
+        page.wait_for_timeout(2_000)
+    problems = []
+    for size, (width, height) in SIZES.items():
+        resize(page, width, height)
+        if ui is not None:
+            scroll_to_top_of(ui.root)
+        page.screenshot(path=str(artifacts / f"voila-{width}x{height}-{lesson.stem}.png"))
+        if ui is not None and size == "projector":
+            box = ui.root.bounding_box()
+            print(f"{lesson.stem}: explorer {box['height']:.0f} px tall at {width}x{height}")
+            for what, loc in (
+                ("the main plot", ui.root.locator(".dw-figure .bqplot").first),
+                ("the first parameter slider", ui.root.locator(".dw-control:has(.noUi-handle)").first),
+            ):
+                ok, rect = inside_viewport(loc)
+                if not ok:
+                    problems.append(f"at {width}x{height} {what} is not on the screen: {rect}")
+        if size == "phone":
+            problems += [f"at {width} px: {x}" for x in overflowing_controls(page)]
+    page.set_viewport_size({"width": SIZES["laptop"][0], "height": SIZES["laptop"][1]})
+    bad = serious(run_axe(page, axe_script, f"app: {lesson.stem}"))
+    problems += [f"axe: {x}" for x in bad]
+    assert not problems, "\n".join(problems)
+    assert not page.console_errors, page.console_errors
+
+
+def _first_lesson_with(lesson_list, selector_param):
+    for lesson in lesson_list:
+        if not lesson.linked:
+            continue
+        model = explorer_model(lesson.linked[0])
+        for name, p in model.PARAMS.items():
+            if selector_param(p):
+                return lesson, model, name, p
+    pytest.skip("no lesson opens an explorer with such a parameter")
+
+
+def test_a_log_slider_dragged_to_each_end_runs(page, voila_app, lesson_list, explorer_ui):
+    """Issue 13: a log slider's ends were rejected (10**log10(x) is not x)."""
+    lesson, _model, name, p = _first_lesson_with(lesson_list, lambda p: p.log)
+    page.goto(f"{voila_app}voila/render/{lesson.name}", wait_until="commit")
+    ui = explorer_ui(page)
+    row = ui.root.locator(f".dw-param-{name}")
+    handle = row.locator(".noUi-handle").first
+    track = row.locator(".noUi-target").first
+    for end, expected in (("right", p.high), ("left", p.low)):
+        handle.scroll_into_view_if_needed()
+        h, t = handle.bounding_box(), track.bounding_box()
+        y = h["y"] + h["height"] / 2
+        page.mouse.move(h["x"] + h["width"] / 2, y)
+        page.mouse.down()
+        x = t["x"] + t["width"] + 40 if end == "right" else t["x"] - 40
+        page.mouse.move(x, y, steps=12)
+        page.mouse.up()
+        want = fmt.with_unit(expected, p.unit)
+        page.wait_for_function(
+            "([row, want]) => { const v = row.querySelector('.dw-v');"
+            " return v && v.textContent.trim() === want; }",
+            arg=[row.element_handle(), want],
+            timeout=15_000,
+        )
+        ui.settle(quiet_ms=400)
+        assert not ui.message(), f"{name} at its {end} end ({want}): {ui.message()}"
+    assert not page.console_errors, page.console_errors
+
+
+def test_a_value_a_link_asks_for_is_shown_exactly(page, voila_app, lesson_list, explorer_ui):
+    """``?Td=60`` shows 60 beside the slider (the slider's grid may not hold 60 exactly)."""
+    lesson, _model, name, p = _first_lesson_with(
+        lesson_list, lambda p: not (p.categorical or p.log or p.integer) and math.isfinite(p.high)
+    )
+    value = float(f"{p.low + 0.4137 * (p.high - p.low):.3g}")
+    page.goto(f"{voila_app}voila/render/{lesson.name}?{urlencode({name: value})}", wait_until="commit")
+    ui = explorer_ui(page)
+    assert not ui.message(), ui.message()
+    assert value_shown(ui, name) == fmt.with_unit(value, p.unit)
+    handle = ui.root.locator(f".dw-param-{name} .noUi-handle").first
+    assert fmt.number(value) in (handle.get_attribute("aria-valuetext") or "")
+    assert (handle.get_attribute("aria-label") or "").startswith(p.label or p.name)
