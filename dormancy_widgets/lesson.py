@@ -1322,19 +1322,35 @@ def _lesson_info(path: Path) -> tuple[str, list[str], tuple[int, int] | None]:
                 if h:
                     minutes = (int(h.group(3)), int(h.group(4)))
                     break
-        if not objectives and "objectives" in text.lower():
-            objectives = [
-                re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line).strip()
-                for line in text.splitlines()
-                if re.match(r"^\s*(?:[-*]|\d+\.)\s+", line)
-            ]
+        if not objectives:
+            objectives = _objectives(text)
     return title, objectives, minutes
+
+
+_OBJECTIVES = re.compile(r"^#+\s*(?:learning objectives|objectives|you will be able to)\b", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*]|\d+\.)\s+")
+
+
+def _objectives(text: str) -> list[str]:
+    """The bullets under an objectives heading ("Learning objectives", "You will be able to")."""
+    out: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if _OBJECTIVES.match(line.strip()):
+            inside = True
+            continue
+        if inside and line.lstrip().startswith("#"):
+            break
+        if inside and _BULLET.match(line):
+            out.append(_BULLET.sub("", line).strip())
+    return out
 
 
 def _link(href: str, label: str, *, new_tab: bool = False) -> str:
     target = " target='_blank' rel='noopener'" if new_tab else ""
     return (
-        f"<a href='{html.escape(href)}'{target} style='text-decoration:underline;color:#0b57a4'>"
+        f"<a href='{html.escape(href)}'{target} "
+        "style='text-decoration:underline;color:#0b57a4;white-space:nowrap'>"
         f"{html.escape(label)}</a>"
     )
 
@@ -1359,19 +1375,18 @@ def lesson_index(directory: str | Path = ".") -> widgets.HTML:
                 _link(binder_url(path.name, voila=True), "Binder (app view)", new_tab=True),
             )
         )
-        when = (
-            f"reading about {minutes[0]} min<br>exploring about {minutes[1]} min" if minutes else "not stated"
-        )
+        when = f"{minutes[0]} min reading<br>{minutes[1]} min exploring" if minutes else "not stated"
         rows.append(
             "<tr><td style='vertical-align:top;text-align:left'>"
             f"<b>{_inline_markdown(title)}</b><br>{links}</td>"
-            f"<td style='vertical-align:top;text-align:left'>{when}</td>"
+            f"<td style='vertical-align:top;text-align:left;white-space:nowrap;padding:0 1em'>{when}</td>"
             f"<td style='text-align:left'><ul style='margin:0'>{items}</ul></td></tr>"
         )
     if not rows:
         return widgets.HTML("No lessons found next to this notebook.")
     return widgets.HTML(
-        "<table><thead><tr><th style='text-align:left'>Lesson</th>"
+        "<table style='line-height:1.4;border-spacing:0 0.6em'>"
+        "<thead><tr><th style='text-align:left'>Lesson</th>"
         "<th style='text-align:left'>Time</th>"
         "<th style='text-align:left'>You will be able to ...</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"

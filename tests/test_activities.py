@@ -230,5 +230,5 @@ def test_the_header_states_the_measured_reading_time(number):
     )
     assert int(m.group(1)) == int(number) and m.group(2) == "9"
     words = markdown_words(number)
-    assert abs(int(m.group(3)) - words / 200) <= 1.0 + 0.5, f"{words} words is about {words / 200:.1f} min"
+    assert abs(int(m.group(3)) - round(words / 200)) <= 1, f"{words} words is about {words / 200:.1f} min"
     assert int(m.group(4)) >= 5

@@ -196,8 +196,13 @@ def test_lookup_by_id_and_lesson():
 
 
 def test_the_bank_ships_in_the_wheel():
-    """hatchling packs every file under the package directory; the bank must be among them."""
-    import dormancy_widgets
+    """hatchling packs every file under the listed packages unless told to exclude some: the
+    JSON bank is inside the package and nothing excludes it (checked once by building a wheel:
+    dormancy_widgets/assessment/bank/l01.json is in it)."""
+    import tomllib
 
-    root = bank.BANK_DIR.relative_to(bank.BANK_DIR.parents[2])
-    assert root.parts[0] == dormancy_widgets.__name__ and (bank.BANK_DIR / "l01.json").is_file()
+    conf = tomllib.loads((bank.BANK_DIR.parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = conf["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "dormancy_widgets" in wheel["packages"]
+    assert not any("json" in str(x) or "bank" in str(x) for x in wheel.get("exclude", []))
+    assert bank.BANK_DIR.relative_to(bank.BANK_DIR.parents[2]).parts[:2] == ("dormancy_widgets", "assessment")

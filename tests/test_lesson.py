@@ -387,10 +387,16 @@ def test_lesson_index_links_times_and_markup(tmp_path):
         "- x\n",
     )
     _fake_lesson(tmp_path / "09_switch.ipynb", 9, "no header yet", "- y\n")
+    nb = json.loads((tmp_path / "09_switch.ipynb").read_text())
+    nb["cells"][1]["source"] = (
+        "## You will be able to\n- read a lattice;\n- say why.\n\n## Next\n- not this\n"
+    )
+    (tmp_path / "09_switch.ipynb").write_text(json.dumps(nb))
     page = lesson.lesson_index(tmp_path).value
     assert "<i>funnel</i>" in page and "<b>peak</b>" in page and "*" not in page
-    assert "reading about 6 min" in page and "exploring about 25 min" in page and "not stated" in page
+    assert "6 min reading" in page and "25 min exploring" in page and "not stated" in page
     assert "Title 8" in page and "Title 9" in page
+    assert "<li>read a lattice;</li>" in page and "not this" not in page
     anchors = re.findall(r"<a [^>]*>", page)
     assert len(anchors) == 9 and all("text-decoration:underline" in a for a in anchors)
 
@@ -400,4 +406,6 @@ def test_the_real_index_shows_no_markdown_and_underlined_links():
     text = re.sub(r"<[^>]+>", "", page)
     assert not re.search(r"(?<!\w)\*\w", htmllib.unescape(text))
     assert page.count("text-decoration:underline") == page.count("<a ")
+    for path in sorted(LESSONS.glob("0[1-9]_*.ipynb")):  # every lesson shows its objectives
+        assert lesson._lesson_info(path)[1], path.name
     assert math.isfinite(len(page))
