@@ -4,8 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EXTRAS := lessons,test,dev,browser,binder
 STAMP := $(VENV)/.installed
-# JupyterLab refuses to run as root (containers, CI) unless told that it may
-LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+# the working copy `make lessons` opens (ignored by git): saving a lesson never touches lessons/
+WORKDIR ?= dormancy-lessons
 
 .PHONY: lessons test test-fast lint docs bench app clean
 
@@ -18,13 +18,14 @@ $(STAMP): pyproject.toml binder/requirements.txt
 
 # the versions pinned for Binder constrain the development environment too
 
-## Set up and open the lessons in JupyterLab
+## Set up, copy the lessons into dormancy-lessons/ (your working copy) and open it in JupyterLab
 lessons: $(STAMP)
-	$(VENV)/bin/jupyter lab $(LAB_ARGS) lessons/00_start_here.ipynb
+	$(VENV)/bin/dormancy-widgets lessons $(WORKDIR)
 
 ## Set up and run the full test suite: lint, unit and widget tests, lessons, browser and Binder checks
 test: $(STAMP)
 	sh tools/ensure-chromium.sh
+	sh tools/ensure-axe.sh >/dev/null
 	$(MAKE) lint
 	$(PY) -m pytest tests -m "not browser and not slow" -q
 	$(PY) -m pytest --nbval-lax --nbval-current-env lessons/ -q -p no:cacheprovider

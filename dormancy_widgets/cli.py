@@ -4,7 +4,8 @@
     Copy the lesson notebooks into DIR (default ``./dormancy-lessons``) and open JupyterLab
     there. A lesson the student has already edited is never overwritten without asking:
     on a terminal the command asks (default no); otherwise it keeps the student's copy
-    unless ``--yes`` is given, and says what it did.
+    unless ``--yes`` is given, and says what it did. A replaced copy is first saved under
+    ``DIR/backups/``. Run as root (a container), it passes ``--allow-root`` to JupyterLab.
 
 ``dormancy-widgets app [--port N] [--no-browser]``
     Serve the lessons as web pages with Voila: no code visible, only the text and the
@@ -17,7 +18,7 @@
     Print where the lessons are and their names.
 
 Options after ``--`` are passed to JupyterLab or Voila unchanged, e.g.
-``dormancy-widgets lessons -- --allow-root`` in a container that runs as root.
+``dormancy-widgets lessons -- --ServerApp.ip=0.0.0.0``.
 
 The lessons are looked up in a source checkout first (``lessons/`` beside the package),
 then among the files installed with the package (``dormancy_widgets/lessons``); ``--lessons``
@@ -32,6 +33,7 @@ import os
 import shutil
 import socket
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -39,6 +41,12 @@ from urllib.parse import quote
 __all__ = ["copy_lessons", "find_lessons", "lab_argv", "main", "voila_argv"]
 
 DEFAULT_DIR = "dormancy-lessons"
+#: where a replaced (edited) lesson is saved, inside the lessons folder
+BACKUP_DIR = "backups"
+EXTRA_HELP = (
+    "Options after `--` are passed unchanged to JupyterLab (lessons) or Voila (app), "
+    "e.g. `dormancy-widgets lessons -- --ServerApp.ip=0.0.0.0` or `dormancy-widgets app -- --theme=dark`."
+)
 DEFAULT_PORT = 8866
 ENV_LESSONS = "DORMANCY_LESSONS"
 _IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".*")
@@ -115,12 +123,52 @@ def copy_lessons(
 
     For a file that exists in ``dest`` and differs from the shipped one: ``overwrite=True``
     replaces it, ``False`` keeps it; ``None`` calls ``ask(question)`` and keeps the file
-    unless it returns True (no ``ask``: keep). Returns the relative paths by outcome:
-    ``copied`` (new), ``replaced``, ``kept`` (differing, left alone), ``same`` (identical).
+    unless it returns True (no ``ask``: keep). A replaced file is first saved under
+    ``dest/backups/`` with the time in its name. Returns the relative paths by outcome:
+    ``copied`` (new), ``replaced``, ``kept`` (differing, left alone), ``same`` (identical),
+    and ``backups`` (where replaced files were saved). A folder that cannot be written is a
+    ``CliError`` saying so, not a traceback.
     """
+    _check_destination(dest)
+    try:
+        return _copy(src, dest, overwrite=overwrite, ask=ask)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        where = exc.filename or dest
+        raise CliError(f"cannot write the lessons into {dest}: {where}: {reason}") from None
+
+
+def _check_destination(dest: Path) -> None:
+    """A clear message for a destination that is a file, lies below a file, or is read-only."""
     if dest.exists() and not dest.is_dir():
         raise CliError(f"{dest} exists and is not a folder")
-    outcome: dict[str, list[str]] = {"copied": [], "replaced": [], "kept": [], "same": []}
+    parent = dest
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CliError(f"cannot create {dest}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write the lessons into {dest}: {parent} is read-only; choose another folder")
+
+
+def _backup_name(dest: Path, rel: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = dest / BACKUP_DIR / rel.parent / f"{rel.stem}-{stamp}{rel.suffix}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = dest / BACKUP_DIR / rel.parent / f"{rel.stem}-{stamp}-{n}{rel.suffix}"
+    return target
+
+
+def _copy(
+    src: Path,
+    dest: Path,
+    *,
+    overwrite: bool | None,
+    ask: Callable[[str], bool] | None,
+) -> dict[str, list[str]]:
+    outcome: dict[str, list[str]] = {"copied": [], "replaced": [], "kept": [], "same": [], "backups": []}
     for rel in _source_files(src):
         s, d = src / rel, dest / rel
         name = rel.as_posix()
@@ -137,8 +185,12 @@ def copy_lessons(
             if not replace:
                 outcome["kept"].append(name)
                 continue
+            backup = _backup_name(dest, rel)
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(d, backup)
             shutil.copy2(s, d)
             outcome["replaced"].append(name)
+            outcome["backups"].append(backup.relative_to(dest).as_posix())
         else:
             d.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(s, d)
@@ -235,9 +287,16 @@ def _port(text: str) -> int:
     return port
 
 
-def _root_hint(extra: list[str]) -> None:
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
-        print("Running as root: JupyterLab refuses unless told; add `-- --allow-root` to the command.")
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _root_args(extra: list[str]) -> list[str]:
+    """``--allow-root`` when running as root (containers, CI), where JupyterLab refuses otherwise."""
+    if _is_root() and "--allow-root" not in extra:
+        print("Running as root (a container?): starting JupyterLab with --allow-root.")
+        return ["--allow-root"]
+    return []
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -261,6 +320,7 @@ def _cmd_lessons(args: argparse.Namespace) -> int:
             print("No terminal to ask on: lessons you have edited are kept (use --yes to replace them).")
     done = copy_lessons(src, dest, overwrite=args.overwrite, ask=ask)
     print(f"Lessons in {dest}:")
+    saved = dict(zip(done["replaced"], done["backups"]))
     for key, text in (
         ("copied", "copied"),
         ("replaced", "replaced with the shipped version"),
@@ -268,15 +328,16 @@ def _cmd_lessons(args: argparse.Namespace) -> int:
         ("same", "already up to date"),
     ):
         for name in done[key]:
-            print(f"  {name}: {text}")
+            note = f" (your copy is saved as {saved[name]})" if name in saved else ""
+            print(f"  {name}: {text}{note}")
     if args.no_launch:
         return 0
     start = next((n for n in lesson_names(dest) if n.startswith("00_")), None)
     if start:
         print(f"Opening JupyterLab; start with {start}.")
-    _root_hint(args.extra)
+    extra = _root_args(args.extra) + args.extra
     argv = lab_argv(dest, args.port, open_browser=not args.no_browser, start=start)
-    return _launch_lab(argv[:-1] + args.extra + argv[-1:] if start else argv + args.extra)
+    return _launch_lab(argv[:-1] + extra + argv[-1:] if start else argv + extra)
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
@@ -296,7 +357,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dormancy-widgets",
+        usage="%(prog)s [-h] [--version] COMMAND [options] [-- OPTIONS FOR JUPYTERLAB/VOILA]",
         description="Interactive lessons on tumour dormancy and metastasis.",
+        epilog=EXTRA_HELP,
     )
     from . import __version__
 
@@ -315,7 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy the lessons into a folder and open JupyterLab there",
         description="Copy the lessons into DIR and open JupyterLab there. A lesson you have "
         "edited is not replaced unless you agree (asked on a terminal; --yes/--no decide "
-        "without asking; without a terminal your copy is kept).",
+        "without asking; without a terminal your copy is kept); a replaced copy is saved "
+        f"in DIR/{BACKUP_DIR}/ first. As root, JupyterLab is started with --allow-root.",
+        epilog="Options after `--` are passed to JupyterLab unchanged, "
+        "e.g. `dormancy-widgets lessons -- --ServerApp.ip=0.0.0.0`.",
     )
     p.add_argument("dir", nargs="?", default=DEFAULT_DIR, metavar="DIR", help=f"default: ./{DEFAULT_DIR}")
     group = p.add_mutually_exclusive_group()
@@ -338,6 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the lessons as a code-free web app (Voila)",
         description="Serve the lessons with Voila. A link such as "
         "/voila/render/01_below_detection.ipynb?preset=NAME or ?PARAM=VALUE opens a scenario.",
+        epilog="Options after `--` are passed to Voila unchanged, "
+        "e.g. `dormancy-widgets app -- --theme=dark`.",
     )
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

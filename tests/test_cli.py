@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -311,3 +313,114 @@ def test_runs_as_a_module(src):
         check=True,
     ).stdout
     assert "01_below_detection.ipynb" in out
+
+
+# ---------------------------------------------------------------------- the first hour
+def test_replacing_an_edited_lesson_keeps_a_backup(src, tmp_path):
+    dest = tmp_path / "mine"
+    cli.copy_lessons(src, dest)
+    mine = edit(dest / "01_below_detection.ipynb")
+    done = cli.copy_lessons(src, dest, overwrite=True)
+    assert done["replaced"] == ["01_below_detection.ipynb"]
+    (backup,) = done["backups"]
+    assert backup.startswith(f"{cli.BACKUP_DIR}/01_below_detection-") and backup.endswith(".ipynb")
+    assert (dest / backup).read_text() == mine
+    assert (dest / "01_below_detection.ipynb").read_text() == (src / "01_below_detection.ipynb").read_text()
+    # a second replacement in the same second does not overwrite the first backup
+    edit(dest / "01_below_detection.ipynb", '{"cells": ["more notes"]}')
+    again = cli.copy_lessons(src, dest, overwrite=True)
+    assert again["backups"][0] != backup and (dest / backup).read_text() == mine
+    # backups are not lessons: the start page is still the one that opens
+    assert cli.lesson_names(dest)[0] == "00_start_here.ipynb"
+
+
+def test_answering_yes_says_where_the_backup_is(src, tmp_path, monkeypatch, capsys):
+    dest = tmp_path / "mine"
+    cli.copy_lessons(src, dest)
+    edit(dest / "01_below_detection.ipynb")
+    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": "y")
+    assert cli.main(["lessons", str(dest), "--no-launch", "--lessons", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "replaced with the shipped version (your copy is saved as backups/01_below_detection-" in out
+
+
+def test_a_folder_below_a_file_is_a_clear_message(src, tmp_path, no_tty, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x")
+    assert cli.main(["lessons", str(blocker / "sub"), "--no-launch", "--lessons", str(src)]) == 1
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Traceback" not in err
+
+
+def test_a_read_only_folder_is_a_clear_message(src, tmp_path, no_tty, capsys, monkeypatch):
+    dest = tmp_path / "ro"
+    dest.mkdir()
+    dest.chmod(0o555)
+    try:
+        if os.access(dest, os.W_OK):  # root may write anywhere: make the write fail as it would
+            real_access = os.access
+            monkeypatch.setattr(
+                cli.os, "access", lambda p, mode: False if Path(p) == dest else real_access(p, mode)
+            )
+        assert cli.main(["lessons", str(dest / "lessons"), "--no-launch", "--lessons", str(src)]) == 1
+    finally:
+        dest.chmod(0o755)
+    err = capsys.readouterr().err
+    assert "read-only" in err and "Traceback" not in err
+
+
+def test_a_failing_write_is_a_clear_message(src, tmp_path, no_tty, capsys, monkeypatch):
+    """Errors the checks cannot foresee (a full disk, a read-only mount) are still no traceback."""
+
+    def fail(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "x" / "00_start_here.ipynb"))
+
+    monkeypatch.setattr(cli.shutil, "copy2", fail)
+    assert cli.main(["lessons", str(tmp_path / "x"), "--no-launch", "--lessons", str(src)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the lessons into" in err and "Permission denied" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_root_passes_allow_root_itself(src, tmp_path, no_tty, no_servers, monkeypatch, capsys, root):
+    monkeypatch.setattr(cli, "_is_root", lambda: root)
+    assert cli.main(["lessons", str(tmp_path / "d"), "--lessons", str(src)]) == 0
+    argv = no_servers["lab"]
+    assert ("--allow-root" in argv) is root
+    assert argv.count("--allow-root") <= 1
+    if root:
+        assert "--allow-root" in capsys.readouterr().out
+
+
+def test_root_and_an_explicit_allow_root_pass_it_once(src, tmp_path, no_tty, no_servers, monkeypatch):
+    monkeypatch.setattr(cli, "_is_root", lambda: True)
+    assert cli.main(["lessons", str(tmp_path / "d"), "--lessons", str(src), "--", "--allow-root"]) == 0
+    assert no_servers["lab"].count("--allow-root") == 1
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["lessons", "--help"], ["app", "--help"]])
+def test_help_says_where_options_after_double_dash_go(argv, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Options after `--` are passed" in out
+    assert ("JupyterLab" in out) or ("Voila" in out)
+
+
+def test_the_sdist_ships_every_script_the_makefile_runs():
+    """``make test`` from an unpacked sdist needs tools/ensure-chromium.sh and tools/ensure-axe.sh."""
+    tomllib = pytest.importorskip("tomllib")
+    repo = Path(cli.__file__).resolve().parents[1]
+    if not (repo / "Makefile").is_file():
+        pytest.skip("not a source checkout")
+    include = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"][
+        "sdist"
+    ]["include"]
+    used = set(re.findall(r"\btools/[\w.-]+", (repo / "Makefile").read_text()))
+    assert used, "the Makefile runs no script from tools/"
+    for path in sorted(used):
+        assert (repo / path).is_file(), path
+        assert any(path == inc or path.startswith(inc.rstrip("/") + "/") for inc in include), (
+            f"{path} is not in the sdist"
+        )
