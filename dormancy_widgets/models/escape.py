@@ -1,8 +1,13 @@
 """Escape from dormancy after surgery, and what adjuvant therapy of a given timing does to it.
 
-After mastectomy alone, the hazard of distant relapse in node-positive premenopausal women is
-not flat: it has a sharp peak at 8-10 months and a broad one at 28-30 months (Demicheli
-et al. 2004, Breast Cancer Res 6:R689, 1,173 patients). One proposed explanation is that
+Demicheli et al. 2004 (Breast Cancer Res 6:R689) studied the hazard of local-regional and/or
+distant recurrence as the first event, during the first 4 years after mastectomy alone, in a
+series of 1,173 patients [src, abstract]. In the node-positive *premenopausal* subgroup it is
+not flat: a sharp peak at about 8-10 months and a broad one at 28-30 months. Node-positive
+postmenopausal women showed a single broad peak at about 18-20 months, and node-negative
+women no multi-peaked pattern (few events). The 1,173 is the whole series: the two-peaked
+curve comes from a smaller subgroup, whose size the abstract does not give. One proposed
+explanation of the two peaks is that
 removing the primary tumour ends dormancy in some patients (Retsky et al. 2010, abstract):
 the primary holds its metastases in check (concomitant resistance; O'Reilly et al. 1994,
 Cell 79:315, through angiostatin), and the wound releases growth and angiogenic factors.
@@ -51,7 +56,9 @@ deviations) the result may be 0. Before the extra cuts the density was up to 3% 
 far corners.
 
 **A finite cohort.** ``simulate`` also draws ``n_patients`` patients (1,173 by default, the
-size of the Demicheli cohort) with the same rules: Poisson lesion counts, surgical or
+size of the whole Demicheli series; the premenopausal node-positive subgroup that the preset
+describes is smaller, so its published curve is noisier than a cohort of 1,173) with the
+same rules: Poisson lesion counts, surgical or
 exponential waking, log-normal growth, therapy kills by the survival probability above. Its
 relapse fraction ``R_cohort`` scatters around R(t) with binomial noise, and its hazard
 ``h_cohort`` is a kernel-smoothed Nelson-Aalen estimate (Gaussian kernel, 1.5 months): the
@@ -67,11 +74,24 @@ relapses, and are said to be so. ``tests/test_escape.py`` recomputes the peaks f
 model and checks that the preset is the optimum of the grid around it; nothing in the
 module writes the peaks in.
 
-The ratio of the two peak times is pinned near 3 by the doublings (29.9 / 9.97): the later
-peaks after conservative surgery, about 24 and 60 months (Demicheli et al. 2008), have a
-ratio of 2.5, which no choice of ``Td``, ``sigma`` or ``k`` reaches (the same grid search
-over ``Td`` 40-100 days and ``k`` 0-0.5 per year ends at 21 and 61 months). In this model
-that pattern needs lesions of another size, a question for students rather than a preset.
+**What the model cannot reproduce.** The two fitted peaks are a fit, not a reproduction, and
+the model reproduces no other Demicheli number, said plainly:
+
+* the ratio of the two peak times is pinned near 3 by the doublings (29.9 / 9.97): the later
+  peaks after conservative surgery, about 24 and 60 months (Demicheli et al. 2008), have a
+  ratio of 2.5, which no choice of ``Td``, ``sigma`` or ``k`` reaches (the same grid search
+  over ``Td`` 40-100 days and ``k`` 0-0.5 per year ends at 21 and 61 months);
+* the postmenopausal single broad peak at about 18-20 months (the same 2004 series) falls
+  between the model's two peaks, which sit at the growth times of its two lesion sizes
+  (about 9 months from 10⁶ cells, 29 from one cell, with the fitted ``Td``). Keeping the
+  preset's values and changing only what surgery does (``p_a``, ``p_s``, surgery on or off)
+  puts no peak within 17-21 months (without surgical waking the first peak is at 52
+  months); ``tests/test_escape.py`` checks a grid. A single peak near 20 months appears
+  only when two teaching choices are re-tuned together (few single cells, ``m_s`` about
+  0.1, and spontaneous escape four times faster, ``k`` about 0.3 per year, with no surgical
+  waking): that would be a fit to the postmenopausal peak, not a reproduction. Both are
+  questions for students rather than presets; ``summary()["peak_ratio"]`` gives the ratio
+  the lesson can compare with 2.5.
 
 **Where the model is too simple.** Real lesions do not come in two sizes; the spontaneous
 escape hazard is constant in time, whereas the hazard of late relapse in breast cancer lasts
@@ -103,6 +123,7 @@ __all__ = [
     "DAYS_PER_MONTH",
     "DAYS_PER_YEAR",
     "DEFAULT_T",
+    "DEMICHELI_2004_POSTMENOPAUSAL_PEAK",
     "DEMICHELI_2008_PEAKS",
     "DEMICHELI_WINDOWS",
     "D_AVASCULAR",
@@ -140,10 +161,14 @@ D_AVASCULAR = float(doublings(CLINICAL.cells, N_AVASCULAR))
 D_SINGLE = float(doublings(CLINICAL.cells, 1.0))
 
 #: Demicheli et al. 2004 (Breast Cancer Res 6:R689): hazard peaks at 8-10 and 28-30 months
-#: after mastectomy in node-positive premenopausal women (1,173 patients) [src]
+#: after mastectomy in node-positive premenopausal women (a subgroup of a 1,173-patient series;
+#: end-point local-regional and/or distant first recurrence within 4 years) [src]
 DEMICHELI_WINDOWS = ((8.0, 10.0), (28.0, 30.0))
 #: Demicheli et al. 2008 (conservative surgery): peaks at about 24 and 60 months [src]
 DEMICHELI_2008_PEAKS = (24.0, 60.0)
+#: Demicheli et al. 2004: node-positive postmenopausal women, one broad peak at about 18-20
+#: months [src, abstract]; the model cannot place a peak there (see the module docstring)
+DEMICHELI_2004_POSTMENOPAUSAL_PEAK = (18.0, 20.0)
 
 #: Gaussian kernel width for the cohort's hazard estimate: 1.5 months is narrow enough to keep
 #: the early peak (about 3 months wide) and wide enough to tame the noise of 1,000 patients.
@@ -309,7 +334,8 @@ PARAMS: dict[str, Param] = {
             doc="number of simulated patients (the exact curves do not depend on it)",
             log=True,
             integer=True,
-            source="1,173 patients in Demicheli et al. 2004",
+            source="1,173 patients: the whole Demicheli et al. 2004 series (the premenopausal "
+            "node-positive subgroup is smaller)",
         ),
     )
 }
@@ -335,9 +361,11 @@ _D2004 = {
 PRESETS: dict[str, Preset] = {
     "demicheli2004": Preset(
         _D2004,
-        "Demicheli et al. 2004, Breast Cancer Res 6:R689: relapse hazard after mastectomy alone peaks "
-        "at 8-10 and 28-30 months (node-positive premenopausal, 1,173 patients); Td and sigma fitted "
-        "to those peaks, other values are teaching choices",
+        "Demicheli et al. 2004, Breast Cancer Res 6:R689: hazard of local-regional and/or distant "
+        "first recurrence within 4 years of mastectomy alone peaks at 8-10 and 28-30 months in the "
+        "node-positive PREMENOPAUSAL subgroup of a 1,173-patient series (postmenopausal: one broad "
+        "peak at 18-20 months, not modelled); Td and sigma fitted to the two peaks, other values "
+        "are teaching choices",
         "Mastectomy alone: surgery wakes some lesions, giving an early and a late peak of relapse.",
     ),
     "no_surgical_waking": Preset(
@@ -805,6 +833,9 @@ class EscapeResult(Result):
         return {
             "peak1_months": _scalar(peak1),
             "peak2_months": _scalar(peak2),
+            #: second over first peak month (nan without two peaks): pinned near 3 by the
+            #: doublings, against 2.5 after conservative surgery (Demicheli et al. 2008)
+            "peak_ratio": _scalar(np.where(np.isfinite(peak2), peak2 / peak1, np.nan)),
             "relapse_18m": _scalar(r[..., 0]),
             "relapse_5y": _scalar(r[..., 1]),
             "relapse_5y_untreated": _scalar(r0[..., 1]),
