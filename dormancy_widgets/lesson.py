@@ -1209,12 +1209,30 @@ def param_table(model: ModuleType) -> widgets.HTML:
     return widgets.HTML(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
+def _wait_for_voila_request() -> None:
+    """In a preheated Voila kernel (``dormancy-widgets app --pool N``) the page's request comes later.
+
+    The kernel runs the lesson up to its first explorer before anyone opens the page; here
+    it waits for the request so that the page's query string (a deep link) still applies.
+    Elsewhere (JupyterLab, Voila without a pool) this returns at once.
+    """
+    if os.environ.get("VOILA_PREHEAT") != "True" or "QUERY_STRING" in os.environ:
+        return
+    try:
+        from voila.utils import wait_for_request
+    except ImportError:
+        return
+    wait_for_request()
+    os.environ.setdefault("QUERY_STRING", "")
+
+
 def query_settings(query: str | None = None) -> dict[str, str]:
     """The ``key=value`` pairs of a URL query string (Voila passes it as ``QUERY_STRING``).
 
     Only parsed, never evaluated.
     """
     if query is None:
+        _wait_for_voila_request()
         query = os.environ.get("QUERY_STRING", "")
     return dict(parse_qsl(query, keep_blank_values=True))
 
@@ -1256,6 +1274,9 @@ def apply_query(explorer: Any, settings: Mapping[str, str]) -> None:
             problems.append(f"unknown setting {_cut(key)!r}")
             continue
         if p.categorical:
+            if raw not in p.choices:
+                problems.append(f"{key} = {_cut(raw)!r} is not one of {', '.join(p.choices)}")
+                continue
             values[key] = raw
         else:
             try:
@@ -1270,7 +1291,7 @@ def apply_query(explorer: Any, settings: Mapping[str, str]) -> None:
             problems.append(_cut(str(exc), 160))
     if problems:
         explorer.notice.value = (
-            f"{_WARN} This link asked for settings that cannot be used: "
+            f"{_WARN} This link's settings could not all be used: "
             + html.escape("; ".join(problems))
             + ". The lesson's own scenario is shown instead."
         )

@@ -173,6 +173,8 @@ def test_a_bad_link_is_cut_short_explained_and_not_half_applied():
     assert e.params["law"] == "gompertz" and e.preset_picker.value == "norton1988"
     e = lesson.explore(GrowthExplorer, preset="norton1988", query="preset=" + "x" * 200)
     assert "x" * 50 not in e.notice.value and "…" in e.notice.value
+    e = lesson.explore(GrowthExplorer, preset="norton1988", query="law=" + "y" * 300)
+    assert "y" * 50 not in e.notice.value and "gompertz" in e.notice.value and e.params["law"] == "gompertz"
 
 
 def test_prediction_accepts_numbers_with_units():
