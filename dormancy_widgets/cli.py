@@ -43,6 +43,10 @@ __all__ = ["copy_lessons", "find_lessons", "lab_argv", "main", "voila_argv"]
 DEFAULT_DIR = "dormancy-lessons"
 #: where a replaced (edited) lesson is saved, inside the lessons folder
 BACKUP_DIR = "backups"
+#: the package's Voila template (``jupyter/voila/templates/dormancy``): Voila's lab template
+#: without the icon font it would fetch from a CDN
+VOILA_TEMPLATE = "dormancy"
+TEMPLATES = Path(__file__).resolve().parent / "jupyter"
 EXTRA_HELP = (
     "Options after `--` are passed unchanged to JupyterLab (lessons) or Voila (app), "
     "e.g. `dormancy-widgets lessons -- --ServerApp.ip=0.0.0.0` or `dormancy-widgets app -- --theme=dark`."
@@ -234,9 +238,35 @@ def voila_argv(lessons: Path, port: int, *, ip: str = "127.0.0.1", open_browser:
         f"--Voila.ip={ip}",
         "--Voila.port_retries=0",
         "--VoilaConfiguration.show_tracebacks=False",
+        f"--template={VOILA_TEMPLATE}",
     ]
     if not open_browser:
         argv.append("--no-browser")
+    return argv
+
+
+def room_argv(lessons: Path, pool: int = 0, pool_for: Sequence[str] = (), cull_idle: float = 0) -> list[str]:
+    """Voila's arguments for a room: ``pool`` preheated kernels per lesson, idle kernels culled.
+
+    ``pool_for`` limits the pool to the lessons whose names start with one of its entries
+    (e.g. ``"03"``); the others start a kernel when a page is opened. ``cull_idle`` (minutes)
+    shuts down kernels whose page was closed and that did nothing for that long.
+    See docs/deploying.md for the measured figures behind these options.
+    """
+    argv: list[str] = []
+    if pool > 0:
+        argv += ["--preheat_kernel=True", f"--pool_size={pool}"]
+        # a pooled kernel is replaced a minute after it is taken, not while the room is loading
+        argv.append("--VoilaKernelManager.fill_delay=60")
+        if pool_for:
+            for name in lesson_names(lessons):
+                if not any(name.startswith(prefix) for prefix in pool_for):
+                    argv.append(f"--VoilaKernelManager.preheat_denylist={name}")
+    if cull_idle > 0:
+        argv += [
+            f"--MappingKernelManager.cull_idle_timeout={int(cull_idle * 60)}",
+            "--MappingKernelManager.cull_interval=60",
+        ]
     return argv
 
 
@@ -261,6 +291,9 @@ def _launch_voila(argv: list[str]) -> int:
         raise CliError(
             "the app needs Voila: pip install 'dormancy-widgets[lessons]' (or pip install voila)"
         ) from exc
+    # Voila finds templates on the Jupyter data path: put the package's folder first
+    paths = [str(TEMPLATES), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     Voila.launch_instance(argv=argv)
     return 0
 
@@ -349,9 +382,16 @@ def _cmd_app(args: argparse.Namespace) -> int:
     print(f"Serving the lessons in {src} as an app. Links (add ?preset=NAME or ?PARAM=VALUE):")
     for name in lesson_names(src):
         print(f"  http://{host}:{port}/voila/render/{quote(name)}")
+    room = room_argv(src, args.pool, args.pool_for or (), args.cull_idle)
+    if args.pool > 0:
+        # a preheated kernel asks the server for its page's query string (deep links) here
+        os.environ.setdefault("VOILA_APP_IP", "127.0.0.1" if args.ip == "0.0.0.0" else args.ip)
+        which = ", ".join(args.pool_for) if args.pool_for else "every lesson"
+        print(f"Keeping {args.pool} preheated kernel(s) ready for {which}.")
     print("Stop with Ctrl+C.")
     sys.stdout.flush()
-    return _launch_voila(voila_argv(src, port, ip=args.ip, open_browser=not args.no_browser) + args.extra)
+    argv = voila_argv(src, port, ip=args.ip, open_browser=not args.no_browser)
+    return _launch_voila(argv + room + args.extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -410,6 +450,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument(
+        "--pool", type=int, default=0, metavar="N",
+        help="keep N kernels per lesson started and run up to the explorer, so that a room "
+        "opening a lesson at once does not wait for kernels (default 0: start one per page)",
+    )  # fmt: skip
+    p.add_argument(
+        "--pool-for", action="append", metavar="NN",
+        help="only pool kernels for lessons starting with NN (repeatable; default: every lesson)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cull-idle", type=float, default=0, metavar="MIN",
+        help="shut down kernels whose page was closed after MIN idle minutes (default 0: never)",
+    )  # fmt: skip
     lessons_opt(p)
     p.set_defaults(func=_cmd_app)
 

@@ -424,3 +424,25 @@ def test_the_sdist_ships_every_script_the_makefile_runs():
         assert any(path == inc or path.startswith(inc.rstrip("/") + "/") for inc in include), (
             f"{path} is not in the sdist"
         )
+
+
+def test_the_app_uses_the_template_without_a_cdn_icon_font():
+    assert f"--template={cli.VOILA_TEMPLATE}" in cli.voila_argv(Path("x"), 8866)
+    ours = cli.TEMPLATES / "voila" / "templates" / cli.VOILA_TEMPLATE / "index.html.j2"
+    assert ours.is_file()
+    strip = re.findall(r"'(<link [^']+fontawesome[^']+)'", ours.read_text())
+    assert len(strip) == 2
+    paths = pytest.importorskip("voila.paths")
+    lab = next(
+        (
+            Path(p) / "index.html.j2"
+            for p in paths.collect_template_paths(["voila"], "lab")
+            if p.endswith("lab")
+        ),
+        None,
+    )
+    if lab is None or not lab.is_file():
+        pytest.skip("Voila's lab template is not installed")
+    text = lab.read_text()
+    # the links the template strips are the ones Voila's lab template has (else the font is fetched)
+    assert all(link in text for link in strip) or "fontawesome" not in text

@@ -144,6 +144,8 @@ def test_app_layout_screenshots_and_accessibility(
     page, voila_app, lesson, explorer_ui, artifacts, axe_script
 ):
     """Every lesson at 1366×768, 1024×768 and 390×844 (screenshots), axe on the page."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
     page.goto(f"{voila_app}voila/render/{lesson.name}", wait_until="commit")
     ui = explorer_ui(page) if lesson.explorers else None
     if ui is None:
@@ -170,6 +172,7 @@ def test_app_layout_screenshots_and_accessibility(
     page.set_viewport_size({"width": SIZES["laptop"][0], "height": SIZES["laptop"][1]})
     bad = serious(run_axe(page, axe_script, f"app: {lesson.stem}"))
     problems += [f"axe: {x}" for x in bad]
+    problems += [f"an icon font is fetched: {url}" for url in fetched if "awesome" in url.lower()]
     assert not problems, "\n".join(problems)
     assert not page.console_errors, page.console_errors
 
