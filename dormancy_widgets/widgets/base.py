@@ -48,9 +48,10 @@ __all__ = [
 ]
 
 #: the explorer's layout, written once for every explorer (see ``Explorer._layout``).
-#: Wide (the explorer at least ~880 px wide): plots on the left, the controls in a column
-#: beside them; narrower (a 1024 projector with a side panel open, a phone): the controls
-#: wrap below the plots. Controls show their label above the slider and the exact value
+#: Wide (the explorer at least 874 px wide: a 1024 projector, JupyterLab at 1366 with its
+#: file browser open): plots on the left, the controls in a column beside them, the plots
+#: staying in view while the column scrolls; narrower (a phone, a narrow window): the
+#: controls wrap below the plots. Controls show their label above the slider and the exact value
 #: beside the label, so a row never needs more than the column's width.
 _CSS = f"""
 <style>
@@ -61,18 +62,18 @@ _CSS = f"""
 .dw-explorer .dw-title {{ margin: 0.1em 0; font-size: 20px; }}
 .dw-explorer .dw-intro {{ margin: 0.1em 0 0.3em; line-height: 1.35; }}
 .dw-explorer .dw-body {{ display: flex; flex-flow: row wrap; gap: 6px 24px; align-items: flex-start; }}
-.dw-explorer .dw-plots {{ flex: 1 1 500px; min-width: 0; max-width: 100%; }}
-@container dw (max-width: 943px) {{
+.dw-explorer .dw-plots {{ flex: 1 1 480px; min-width: 0; max-width: 100%; }}
+@container dw (max-width: 873px) {{
   .dw-explorer .dw-side {{ flex: 1 1 100%; }}
 }}
 .dw-explorer .dw-figures {{ display: flex; flex-flow: row wrap; gap: 4px 12px; }}
 .dw-explorer .dw-figure {{ flex: 1 1 460px; min-width: 260px; max-width: 100%; }}
 .dw-explorer .dw-figure .bqplot {{ width: 100%; }}
-.dw-explorer .dw-side {{ flex: 0 1 420px; min-width: 0; }}
-@container dw (min-width: 944px) {{
+.dw-explorer .dw-side {{ flex: 0 1 370px; min-width: 0; }}
+@container dw (min-width: 874px) {{
   .dw-explorer .dw-plots {{ position: sticky; top: 0; }}
 }}
-@container dw (min-width: 620px) and (max-width: 943px) {{
+@container dw (min-width: 620px) and (max-width: 873px) {{
   .dw-explorer .dw-controls {{ grid-template-columns: 1fr 1fr; }}
 }}
 .dw-explorer .dw-controls {{ display: grid; grid-template-columns: 1fr; gap: 0 20px; }}

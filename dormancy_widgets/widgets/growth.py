@@ -64,7 +64,7 @@ class GrowthExplorer(Explorer):
         for lim in growth.DETECTION_LIMITS:
             color, dash = _LIMIT_STYLE[lim.key]
             self.limit_lines[lim.key] = line(xs, ys, color=color, dash=dash, width=2)
-            labels_y.append(lim.cells * 1.8)
+            labels_y.append(lim.cells)  # on the line, lifted clear of it by y_offset
             labels_text.append(f"{lim.label}: {lim.key}")
             labels_x.append(0.2)
         self.limit_labels = bq.Label(
@@ -75,6 +75,7 @@ class GrowthExplorer(Explorer):
             colors=[_LIMIT_STYLE[lim.key][0] for lim in growth.DETECTION_LIMITS],
             default_size=15,
             font_weight="bold",
+            y_offset=-13,
         )
         self.plateau = bq.Lines(
             x=np.zeros(0),
