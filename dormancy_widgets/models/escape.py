@@ -824,6 +824,8 @@ class EscapeResult(Result):
         lam0 = _evaluate(t_pts, untreated, what="cum")
         r, r0 = -np.expm1(-lam), -np.expm1(-lam0)
         peak1, peak2 = _peaks(p)
+        two = np.isfinite(peak2) & np.isfinite(peak1)
+        ratio = np.where(two, np.asarray(peak2) / np.where(two, peak1, 1.0), np.nan)
         averted_5y = r0[..., 1] - r[..., 1]
         averted_early = r0[..., 0] - r[..., 0]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -835,7 +837,7 @@ class EscapeResult(Result):
             "peak2_months": _scalar(peak2),
             #: second over first peak month (nan without two peaks): pinned near 3 by the
             #: doublings, against 2.5 after conservative surgery (Demicheli et al. 2008)
-            "peak_ratio": _scalar(np.where(np.isfinite(peak2), peak2 / peak1, np.nan)),
+            "peak_ratio": _scalar(ratio),
             "relapse_18m": _scalar(r[..., 0]),
             "relapse_5y": _scalar(r[..., 1]),
             "relapse_5y_untreated": _scalar(r0[..., 1]),
