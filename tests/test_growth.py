@@ -137,3 +137,26 @@ def test_explorer_time_axis_control():
     e.view_controls["years"].value = 3.0
     assert e.result.t[-1] == pytest.approx(3 * 365.25)
     assert "beyond the time shown" in e.readout.value
+
+
+# ------------------------------------------------------------------ Norton vs Speer: rivals
+def test_norton_and_speer_presets_are_rival_models():
+    """Norton 1988 rejects Speer 1984's identical early growth and proposes an unadorned Gompertz;
+    the norton1988 preset takes only N∞ from Norton, and the two differ in silent growth time."""
+    norton, speer = growth.PRESETS["norton1988"], growth.PRESETS["speer1984_plateau"]
+    assert "Only the plateau size N∞ is taken from Norton" in norton.citation
+    assert "rejects" in norton.citation and "Speer" in norton.citation
+    assert "rival of Norton 1988" in speer.citation and "rejects" in speer.citation
+    assert norton.values["law"] == speer.values["law"] == "gompertz" and norton.values["pause"] == 0.0
+    assert "Speer" not in growth.PRESETS["norton1988"].description
+    # the rival pictures disagree on how long a tumour grows silently before 1e9 cells
+    t_n = growth.time_to_size(1e9, **norton.values)
+    t_s = growth.time_to_size(1e9, **speer.values)
+    assert t_s - t_n == pytest.approx(speer.values["pause"], rel=1e-9)
+    assert "rejects" in growth.__doc__ and "Rival models" in growth.__doc__
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 1.5, float("nan")])
+def test_a_bad_seed_is_refused_by_name(seed):
+    with pytest.raises(ValueError, match="seed"):
+        growth.simulate(growth.DEFAULT_T, seed=seed)

@@ -15,8 +15,21 @@ All three laws start from ``N0`` cells with the same initial specific growth rat
 
 An optional *dormant plateau* stops growth for ``pause`` days from day ``t_pause``: the
 growth clock stands still and then resumes where it stopped. This is the simplest form of
-the random growth retardation (plateaus) that Speer et al. 1984 (Cancer Res 44:4124) added
-to an identical Gompertz start; here it is deterministic so a student can place it.
+the random growth retardation (plateaus) of Speer et al. 1984 (Cancer Res 44:4124), who
+proposed that all tumours start with identical Gompertz parameters and only later become
+kinetically heterogeneous through such random, time-dependent slowing; here it is
+deterministic so a student can place it.
+
+**Rival models, not one model with an add-on.** Norton 1988 (Cancer Res 48:7067) *rejects*
+Speer's assumption of identical early growth ("not supported by theory or data") and
+proposes instead an unadorned Gompertz curve, with kinetic heterogeneity an intrinsic
+property of each tumour, which fits the same three historical data sets; the two models
+differ in the estimated duration of silent growth before diagnosis and in the optimal
+chemotherapy schedule after surgery [src, abstract]. The ``norton1988`` preset is the
+unadorned curve (it takes only the plateau size ``Ninf`` from Norton; ``N0`` and ``Td`` are
+teaching choices, and one run cannot show heterogeneity between tumours); the
+``speer1984_plateau`` preset is the rival picture of an identical start interrupted by a
+plateau. Both reach 1e9 cells; they disagree on how long that takes.
 
 All solutions are exact (closed forms), so a batch of any size costs one array expression.
 """
@@ -31,7 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .base import Result
-from .params import Param, Preset, validate, validate_time
+from .params import Param, Preset, validate, validate_seed, validate_time
 
 __all__ = [
     "CELLS_PER_MM3",
@@ -118,7 +131,8 @@ PARAMS: dict[str, Param] = {
             choices=LAWS,
             label="growth law",
             doc="how growth slows as the tumour gets bigger",
-            source="Norton 1988 (Gompertz); exponential and logistic for comparison",
+            source="Norton 1988 (unadorned Gompertz, the rival of Speer et al. 1984); exponential "
+            "and logistic for comparison",
         ),
         Param(
             "N0",
@@ -162,7 +176,8 @@ PARAMS: dict[str, Param] = {
             label="t_pause, plateau starts",
             doc="day on which a dormant plateau begins",
             step=5.0,
-            source="Speer et al. 1984 (growth plateaus); timing is a teaching choice",
+            source="Speer et al. 1984 (growth plateaus; rejected by Norton 1988); timing is a "
+            "teaching choice",
         ),
         Param(
             "pause",
@@ -181,9 +196,11 @@ PARAMS: dict[str, Param] = {
 PRESETS: dict[str, Preset] = {
     "norton1988": Preset(
         {"law": "gompertz", "N0": 1.0, "Td": 30.0, "Ninf": 3e12, "t_pause": 0.0, "pause": 0.0},
-        "Norton 1988, Cancer Res 48:7067: human breast cancer follows an unadorned Gompertz "
-        "curve (plateau size reported as about 3e12 cells [unverified]; Td is a teaching choice)",
-        "Gompertz growth from one cell, no dormancy.",
+        "Norton 1988, Cancer Res 48:7067: an unadorned Gompertz curve fits human breast cancer "
+        "data (proposed as the alternative to Speer et al. 1984, whose identical-early-growth "
+        "assumption Norton rejects). Only the plateau size N∞ is taken from Norton (reported as "
+        "about 3e12 cells [unverified]); N0 and Td are teaching choices",
+        "Unadorned Gompertz growth from one cell, no plateau (only N∞ is from Norton 1988).",
     ),
     "exponential": Preset(
         {"law": "exponential", "N0": 1.0, "Td": 30.0, "Ninf": 3e12, "t_pause": 0.0, "pause": 0.0},
@@ -192,9 +209,11 @@ PRESETS: dict[str, Preset] = {
     ),
     "speer1984_plateau": Preset(
         {"law": "gompertz", "N0": 1.0, "Td": 30.0, "Ninf": 3e12, "t_pause": 365.0, "pause": 1095.0},
-        "Speer et al. 1984, Cancer Res 44:4124: a Gompertz start interrupted by growth plateaus "
-        "(here one 3-year plateau after the first year, a teaching choice)",
-        "A tumour that stops growing for three years while still microscopic.",
+        "Speer et al. 1984, Cancer Res 44:4124: an identical Gompertz start interrupted by "
+        "random growth plateaus (here one 3-year plateau after the first year, a teaching "
+        "choice); the rival of Norton 1988, who rejects the identical start",
+        "Speer's picture: a tumour that stops growing for three years while still microscopic "
+        "(Norton 1988 proposes an unadorned Gompertz instead).",
     ),
     "growth_arrest_below_detection": Preset(
         {"law": "gompertz", "N0": 1.0, "Td": 30.0, "Ninf": 1e8, "t_pause": 0.0, "pause": 0.0},
@@ -275,9 +294,10 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> GrowthResult:
     """Cells over time, ``N`` with shape ``batch_shape + (len(t),)``; ``t`` in days.
 
     Every parameter of ``PARAMS`` may be an array; the batch is computed in one expression.
-    ``seed`` is accepted for the common model signature and ignored (the model is
-    deterministic).
+    ``seed`` is accepted for the common model signature, checked (``ValueError`` naming it
+    when bad) and otherwise ignored (the model is deterministic).
     """
+    validate_seed(seed)
     times = validate_time(t)
     p = validate(PARAMS, params)
     tau = _growth_clock(times, p["t_pause"], p["pause"])
