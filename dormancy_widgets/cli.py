@@ -469,6 +469,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="show where the lessons are and their names")
     lessons_opt(p)
     p.set_defaults(func=_cmd_list)
+
+    # quiz export, assignment, inventory (dormancy_widgets/assessment/cli.py)
+    from .assessment.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
