@@ -407,7 +407,7 @@ def _rate_cuts(k: np.ndarray, span: float) -> list[np.ndarray]:
     where the factor e^(k g) has grown by another e^_K_STEP."""
     k = np.asarray(k, dtype=float)
     n = min(_K_CUTS_MAX, math.ceil(float(np.max(k, initial=0.0)) * span / _K_STEP))
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         unit = np.where(k > 0, _K_STEP / np.where(k > 0, k, 1.0), np.inf)
     return [j * unit for j in range(1, n + 1)]
 
@@ -418,7 +418,7 @@ def _kill_cuts(a: np.ndarray, b: np.ndarray, kill: np.ndarray) -> list[np.ndarra
     kill = np.asarray(kill, dtype=float)
     span = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
     n = min(_K_CUTS_MAX * 2, math.ceil(float(np.max(kill * span, initial=0.0)) / _K_STEP))
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         unit = np.where(kill > 0, _K_STEP / np.where(kill > 0, kill, 1.0), np.inf)
     return [np.where(j * unit < span, a + j * unit, np.inf) for j in range(1, n + 1)]
 
