@@ -31,5 +31,6 @@ __all__ = [
     "HeterogeneityExplorer",
     "ImmuneExplorer",
     "NicheExplorer",
+    "SwitchExplorer",
     "__version__",
 ]

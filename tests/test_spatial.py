@@ -67,18 +67,33 @@ def test_push_inserts_the_daughter_and_shifts_the_run_to_the_first_free_site():
     assert g[0, 0].tolist() == [0, 1, 1, 3, 3, 0, 3, 0]
 
 
-def test_two_cells_pushing_into_one_free_site_divide_one_at_a_time():
+def test_a_run_takes_as_many_daughters_as_the_tissue_beyond_it_has_room():
     g = np.array([[[1, 1, 3, 0, 0]]], dtype=np.int8)
-    div = np.array([[[True, True, False, False, False]]])
-    sp._push(g, div, np.arange(5, dtype=np.int16))
-    assert (g > 0).sum() == 4  # one division, not two
+    sp._push(g, np.array([[[True, True, False, False, False]]]))
+    assert g[0, 0].tolist() == [1, 1, 1, 1, 3]
+    g = np.array([[[1, 1, 3, 0, 4]]], dtype=np.int8)  # one free site before a vessel
+    sp._push(g, np.array([[[True, True, False, False, False]]]))
+    assert g[0, 0].tolist() == [1, 1, 1, 3, 4]
 
 
-def test_removal_closes_the_run_over_the_removed_site():
-    g = np.array([[[0, 3, 3, 3, 3, 0, 0]]], dtype=np.int8)
-    g[0, 0, 2] = 9
-    sp._collapse(g, 9)
-    assert g[0, 0].tolist() == [0, 3, 3, 3, 0, 0, 0]
+def test_a_cell_far_from_host_tissue_cannot_divide():
+    g = np.array([[[1] + [2] * sp.PUSH + [0, 0]]], dtype=np.int8)
+    before = g.copy()
+    div = np.zeros_like(g, dtype=bool)
+    div[0, 0, 0] = True
+    sp._push(g, div)
+    np.testing.assert_array_equal(g, before)
+
+
+def test_closing_a_hole_refills_it_and_shrinks_the_edge_by_as_much():
+    ii, jj = np.indices((40, 40))
+    g = np.where((ii - 20) ** 2 + (jj - 20) ** 2 <= 64, sp.NECROTIC, sp.TISSUE).astype(np.int8)[None]
+    g[0, 20, 20] = sp.TISSUE
+    g[0, 19, 21] = sp.TISSUE
+    n = (g != sp.TISSUE).sum()
+    sp._close_holes(g, np.random.default_rng(0))
+    assert g[0, 20, 20] != sp.TISSUE and g[0, 19, 21] != sp.TISSUE
+    assert abs(int((g != sp.TISSUE).sum()) - (n + 2) + 2) <= 2  # about two edge sites gone
 
 
 def test_counts_match_the_lattice_and_diameter_is_the_equal_area_disc():
@@ -128,22 +143,23 @@ def test_without_the_switch_vessels_only_regress():
     assert not r.summary()["switched"]
 
 
-@pytest.mark.xfail(
-    reason="calibration open: the 2D lesion's core clears and it creeps on (about 1 mm at 200 days) "
-    "instead of holding a 1-2 mm plateau; see the model docstring",
-    strict=False,
-)
 def test_avascular_plateau_in_the_published_1_to_2_mm_band():
-    r = sp.simulate(np.arange(0.0, 241.0), seed=8, **sp.PRESETS["no_switch"].values)
-    d = r.diameter_mm
-    assert 1.0 <= d[-1] <= 2.0
-    assert abs(d[-1] - d[-61]) / d[-1] < 0.05  # no more than 5% over the last 60 days
+    # Folkman & Hochberg 1973: avascular tumours stop at about 1-2 mm; the model was set
+    # (lysis, a) to land in that band, the test holds it there and checks it stops
+    for seed in (8, 9):
+        r = sp.simulate(np.arange(0.0, 241.0), seed=seed, **sp.PRESETS["no_switch"].values)
+        d = r.diameter_mm
+        assert 1.0 <= d.max() <= 2.0, d.max()
+        assert d[-1] - d[-61] < 0.05 * d[-1]  # no growth over the last two months
+        assert r.summary()["necrotic_fraction"] > 0.3  # a necrotic core, as in spheroids
 
 
-@pytest.mark.xfail(reason="calibration open: after the switch the lesion grows too slowly", strict=False)
 def test_after_the_switch_the_lesion_exceeds_2_mm():
-    r = sp.simulate(np.arange(0.0, 201.0), seed=9, force_at=40.0)
+    r = sp.simulate(np.arange(0.0, 241.0), seed=9, force_at=40.0)
     assert r.diameter_mm[-1] > 2.0
+    assert r.vessels[-1] > r.vessels[40]  # new vessels
+    plain = sp.simulate(np.arange(0.0, 241.0), seed=9)
+    assert r.diameter_mm[-1] > plain.diameter_mm.max() + 0.3
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

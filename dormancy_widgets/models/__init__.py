@@ -11,7 +11,17 @@ from . import base, growth, params, solvers
 from .params import Param, Preset, validate
 
 #: every mechanism module, in lesson order
-MECHANISMS = ("growth", "cellcycle", "angiogenic", "immune", "cascade", "heterogeneity", "escape", "niche", "spatial")
+MECHANISMS = (
+    "growth",
+    "cellcycle",
+    "angiogenic",
+    "immune",
+    "cascade",
+    "heterogeneity",
+    "escape",
+    "niche",
+    "spatial",
+)
 
 
 def mechanism(name: str) -> ModuleType:

@@ -29,7 +29,7 @@ so that oxygen from a vessel falls to the anoxic level ``C_ANOXIC`` at the dista
 ``d_O2`` (in 1D: c = exp(−x/lam)); host tissue uses ``TISSUE_RATIO`` times that length.
 The five-point Laplacian on the lattice (periodic edges) is solved by red–black successive
 over-relaxation, warm-started from the previous step's field, until no site changes by more
-than ``TOL`` (``oxygen_field``). With no cells and a line of vessels this reproduces the
+than ``TOL`` (``oxygen_field``; see Numerics). With no cells and a line of vessels this reproduces the
 analytic profile cosh((x − W/2)/λ)/cosh(W/2λ) to 10⁻³ (tests).
 
 **Cells, each step of ``DT`` days** (all sites at once, as array operations):
@@ -37,16 +37,16 @@ analytic profile cosh((x − W/2)/λ)/cosh(W/2λ) to 10⁻³ (tests).
 * a tumour cell with c ≥ ``C_HYPOXIC`` is *proliferating*; with ``C_ANOXIC`` ≤ c <
   ``C_HYPOXIC`` it is *quiescent* (it does not divide, and becomes proliferating again if
   oxygen returns); with c < ``C_ANOXIC`` it dies and leaves *necrotic* debris;
-* a proliferating cell divides with probability 1 − exp(−r·DT). Its daughter takes the
-  neighbouring site in a random one of four directions and pushes the row of cells beyond
-  it one site along, up to the first free site of host tissue (or a hole in the lesion):
-  the lesion grows by displacing tissue, as a spheroid does, and holes in its core close;
+* a proliferating cell divides with probability 1 − exp(−r·DT) if there is host tissue
+  within ``PUSH`` sites in a random one of four directions: its daughter takes the next
+  site and pushes the cells beyond it one site along into that tissue. The lesion grows
+  by displacing tissue at its rim, as a spheroid does;
 * living tumour cells die by apoptosis at the rate ``a``, and at the rate ``kill`` more
   when they touch host tissue (immune killing at the rim); necrotic debris is cleared at
-  the rate ``lysis``. A removed site is closed over from the side facing away from the
-  lesion's centre: the run of sites beyond it moves one site in and its far end returns to
-  host tissue, so the lesion shrinks from its edge. Small pockets of host tissue inside
-  the lesion are closed the same way;
+  the rate ``lysis``. The lesion then closes over the holes they leave: each hole is
+  refilled and as many sites at the lesion's edge return to host tissue (the outermost
+  first), so the lesion contracts, as a spheroid does when its necrotic core shrinks (the
+  refilled sites take their state from oxygen at the next step);
 * host capillaries that the lesion has surrounded on three sides regress at the rate
   ``REGRESSION`` until the switch (co-option, then regression: Holash et al. 1999,
   Science 284:1994 [sec]).
@@ -57,24 +57,34 @@ oxygenated rim while losses scale with its whole area: an avascular lesion stops
 **The switch.** While a lesion holds hypoxic cells (the signal for VEGF), it switches with
 the probability 1 − exp(−switch_rate·DT) per step, once and for good (``force_at`` forces
 it on a given day). After the switch, vessel sites that touch hypoxic or anoxic tissue
-sprout: each tip grows one site towards the lowest oxygen around it with the probability
-v_sprout·DT/DX per step (``BRANCHING`` of that for sites along a vessel). New vessels feed
-the core and the lesion grows again.
+sprout when hypoxic tumour lies within ``VEGF_REACH`` sites: each tip grows one site
+towards the lowest oxygen around it, into tissue short of oxygen (below ``SPROUT_BELOW``),
+with the probability v_sprout·DT/DX per step (``BRANCHING`` of that for sites along a
+vessel). New vessels feed the core, co-opted vessels no longer regress, and the lesion
+grows again.
 
-**Calibration, honestly.** The plateau size is set mostly by ``d_O2`` and ``lysis``: with
-the defaults a lesion without the switch reaches about 1 mm in two to four months and then
-creeps on slowly; with ``d_O2`` = 120 µm it holds at about 0.4 mm (the microscopic scale of
-Holmgren's dormant metastases). In two dimensions a large lesion tends to become a ring of
-living cells around a cleared centre, not a solid ball with a necrotic core. The tests mark
-the 1–2 mm plateau and the growth past 2 mm after the switch as open calibration.
+**Calibration.** ``d_O2`` is Thomlinson & Gray's oxygen reach; the debris clearance
+``lysis`` and apoptosis ``a`` were then set so that a lesion without the switch stops in
+the 1–2 mm band of Folkman & Hochberg (about 1.5 mm after four to five months, with a
+necrotic core, then holding or shrinking slightly). Smaller ``d_O2`` or faster clearance
+give smaller dormant lesions (a few tenths of a mm, the scale of Holmgren's dormant lung
+metastases). The switch was not fitted to anything: with it the lesion passes 2 mm.
+
+**Numerics.** The first field is relaxed on the whole lattice; after that only a window
+``OXYGEN_MARGIN`` sites around the lesion, its rim held at the field outside, which does
+not change there before the switch. Divisions and the closing of holes also work on a box
+around the lesion. A day costs about 10 ms on a 200 × 200 lattice (``benchmarks/``).
 
 **Where the model is too simple.** Two dimensions, not three: a slice through a lesion,
 with oxygen that cannot come from above or below (so numbers such as the plateau size are
 of the right order, not predictions). One nutrient; no acidity, no glucose. The switch is
 one event per lesion, not a slowly shifting balance of VEGF against thrombospondin-1;
 vessels are sites, not perfused tubes (every vessel delivers the same oxygen, and new ones
-work at once). Cells are pushed along straight rows. The division, apoptosis, lysis and
-sprouting rates are teaching choices of the right order, not fits to one tumour line.
+work at once). Cells are pushed along straight rows, and a cleared hole is closed by
+taking a site from the lesion's edge rather than by moving every cell in between. A
+dormant lesion drifts a little, towards the capillaries it has not yet used up. The
+division, apoptosis, lysis and sprouting rates are teaching choices of the right order, not
+fits to one tumour line.
 """
 
 from __future__ import annotations
@@ -124,10 +134,18 @@ MAX_SWEEPS = 40
 #: this rate (per day) until the switch (Holash et al. 1999, Science 284:1994: co-option,
 #: regression, then angiogenesis) [sec]
 REGRESSION = 0.5
+#: sites around the lesion whose oxygen is relaxed every step (the field beyond is held):
+#: 16 sites = 320 µm, two diffusion lengths of host tissue at the widest d_O2
+OXYGEN_MARGIN = 16
+#: how far (sites) the hypoxic cells' call for vessels reaches: 100 µm [teaching choice]
+VEGF_REACH = 5
 #: sprouting from a vessel site that is not a tip, as a fraction of a tip's probability
-BRANCHING = 0.1
-#: sites marked for removal during a step carry _GONE + direction (never in an output)
-_GONE = 5
+BRANCHING = 0.02
+#: sprouts grow only into sites whose oxygen is below this (relative to a vessel)
+SPROUT_BELOW = 0.5
+#: a dividing cell needs host tissue within this many sites along its direction (60 µm,
+#: a few cell diameters): the room it can make by pushing its neighbours [teaching choice]
+PUSH = 3
 #: lattice states (int8 codes) and their names
 TISSUE, PROLIFERATING, QUIESCENT, NECROTIC, VESSEL = 0, 1, 2, 3, 4
 STATE_NAMES = ("host tissue", "proliferating", "quiescent (hypoxic)", "necrotic", "vessel")
@@ -152,7 +170,7 @@ PARAMS: dict[str, Param] = {
     ),
     "a": Param(
         "a",
-        0.1,
+        0.02,
         0.0,
         0.5,
         unit="1/day",
@@ -173,15 +191,15 @@ PARAMS: dict[str, Param] = {
     ),
     "lysis": Param(
         "lysis",
-        0.4,
-        0.05,
+        0.02,
+        0.01,
         2.0,
         unit="1/day",
         log=True,
         label="lysis, debris clearance",
         doc="rate at which necrotic debris is cleared and the lesion closes over it",
-        source="teaching choice, set so that the avascular plateau falls in the 1–2 mm band "
-        "of Folkman & Hochberg 1973 [sec]",
+        source="teaching choice, set with a so that the avascular plateau falls in the "
+        "1–2 mm band of Folkman & Hochberg 1973 [sec]",
     ),
     "spacing": Param(
         "spacing",
@@ -207,7 +225,7 @@ PARAMS: dict[str, Param] = {
     ),
     "v_sprout": Param(
         "v_sprout",
-        40.0,
+        20.0,
         0.0,
         200.0,
         unit="µm/day",
@@ -271,6 +289,8 @@ class SpatialResult(Result):
     (every tumour site, debris included), in mm. ``grid``: the lattice at each output time,
     shape batch + (len(t), SIDE, SIDE), int8 codes of ``STATE_NAMES``. ``t_switch``: the day
     each lesion switched (inf if it did not). ``oxygen``: the last field (batch + (SIDE, SIDE)).
+    ``births``, ``deaths``: daughters born and living cells that died (by apoptosis, killing
+    or lack of oxygen) from the start to each output time (cumulative counts).
     """
 
     proliferating: np.ndarray
@@ -281,6 +301,8 @@ class SpatialResult(Result):
     grid: np.ndarray
     t_switch: np.ndarray
     oxygen: np.ndarray
+    births: np.ndarray
+    deaths: np.ndarray
 
     STATES: ClassVar[tuple[str, ...]] = STATES
 
@@ -288,6 +310,21 @@ class SpatialResult(Result):
     def cells(self) -> np.ndarray:
         """Tumour sites (living and necrotic) at each output time."""
         return self.proliferating + self.quiescent + self.necrotic
+
+    def turnover(self, t0: float, t1: float) -> dict[str, Any]:
+        """Births and deaths per living cell per day between output times ``t0`` and ``t1``.
+
+        The quantities Holmgren et al. (1995) measured in lung metastases as proliferation
+        (BrdU, PCNA) and apoptosis indices; here exact counts of the simulated events.
+        """
+        i0, i1 = np.searchsorted(self.t, [t0, t1])
+        i1 = min(i1, len(self.t) - 1)
+        span = max(float(self.t[i1] - self.t[i0]), 1e-9)
+        living = (self.proliferating + self.quiescent)[..., i0 : i1 + 1].mean(axis=-1)
+        living = np.maximum(living, 1e-9)
+        born = (self.births[..., i1] - self.births[..., i0]) / span / living
+        died = (self.deaths[..., i1] - self.deaths[..., i0]) / span / living
+        return {"birth_rate": _out(born), "death_rate": _out(died)}
 
     def summary(self) -> dict[str, Any]:
         t = self.t
@@ -354,14 +391,17 @@ def oxygen_field(
     tol: float = TOL,
     max_sweeps: int = MAX_SWEEPS,
     tissue_ratio: float = TISSUE_RATIO,
+    frame: bool = False,
 ) -> tuple[np.ndarray, int]:
     """The quasi-steady oxygen field on ``grid`` (states, shape batch + (H, W)).
 
     Solves ∇²c = c/ℓ² with ℓ = lam = d_O2/ln(1/C_ANOXIC) in living tumour cells, ℓ =
     tissue_ratio·lam in host tissue, no consumption in debris, and c = 1 on vessel sites;
     five-point Laplacian with periodic edges, red–black over-relaxation from ``c0`` (or from
-    1 everywhere) until no site changes by more than ``tol``. ``d_O2`` (µm) may be an array
-    of the batch shape. Returns the field (float64) and the number of sweeps taken.
+    1 everywhere) until no site changes by more than ``tol``. ``frame=True`` holds the
+    outermost ring of sites at ``c0`` (a window cut from a larger, converged field).
+    ``d_O2`` (µm) may be an array
+    of the batch shape. Returns the field (float32; float64 when ``tol`` < 1e-5) and the sweeps taken.
     """
     g = np.asarray(grid)
     lam = np.asarray(d_O2, dtype=float) / math.log(1.0 / C_ANOXIC)
@@ -378,7 +418,11 @@ def oxygen_field(
     # per half-sweep: c += w_m * (nb / (4 + h²k) - c), with w_m = OMEGA on the sites being
     # updated and 0 elsewhere (vessels stay at 1)
     scale = (1.0 / (4.0 + h2k)).astype(dtype)
-    weights = [(OMEGA * (~vessel & m)).astype(dtype) for m in (red, ~red)]
+    free = ~vessel
+    if frame:
+        free = free.copy()
+        free[..., 0, :] = free[..., -1, :] = free[..., :, 0] = free[..., :, -1] = False
+    weights = [(OMEGA * (free & m)).astype(dtype) for m in (red, ~red)]
     nb = np.empty_like(c)
     new = np.empty_like(c)
     sweeps = 0
@@ -420,62 +464,55 @@ def initial_grid(spacing: Any, rng: np.random.Generator, batch: int = 1) -> np.n
     return g
 
 
-def _push(g: np.ndarray, div: np.ndarray, ar: np.ndarray) -> None:
-    """Divide the cells marked in ``div`` to the right (last axis), in place.
+def _first_at_or_after(mask: np.ndarray, ar: np.ndarray) -> np.ndarray:
+    """Index of the first site at or after each site (last axis) where ``mask`` holds, or w."""
+    w = mask.shape[-1]
+    idx = np.where(mask, ar, np.int16(w))
+    return np.minimum.accumulate(idx[..., ::-1], axis=-1)[..., ::-1]
 
-    Each dividing cell at j puts its daughter at j+1 and shifts the tumour run j+1..e−1 to
-    j+2..e, where e is the first host-tissue site after j (vessels in the run move with it).
-    Of several dividing cells that
-    would push into the same free site, the one nearest to it divides this time.
+
+def _push(g: np.ndarray, div: np.ndarray, ar: np.ndarray | None = None) -> np.ndarray:
+    """Divide the cells marked in ``div`` towards larger index on the last axis, in place.
+
+    Each dividing cell puts its daughter on the next site and the sites after it in its run
+    of occupied sites (cells, debris or vessels, bounded by host tissue) move one site on per
+    daughter inserted before them; the run spreads into the host tissue beyond its end. A
+    run takes at most as many daughters as that stretch of tissue has sites (those of the
+    cells nearest its end divide).
     """
     w = g.shape[-1]
-    stop = g == TISSUE
-    idx = np.where(stop, ar, w)
-    nxt = np.minimum.accumulate(idx[..., ::-1], axis=-1)[..., ::-1]  # first non-tumour site at or after k
-    e = np.empty_like(nxt)
-    e[..., :-1] = nxt[..., 1:]
-    e[..., -1] = w
-    valid = div & (e < w)
-    vidx = np.where(valid, ar, w)
-    nxt_div = np.empty_like(nxt)
-    nxt_div[..., :-1] = np.minimum.accumulate(vidx[..., ::-1], axis=-1)[..., ::-1][..., 1:]
-    nxt_div[..., -1] = w
-    keep = valid & (nxt_div > e)
-    if not keep.any():
-        return
-    where = np.nonzero(keep)
-    start = np.zeros(g.shape[:-1] + (w + 1,), dtype=np.int16)
-    start[where[:-1] + (where[-1] + 1,)] = 1
-    start[where[:-1] + (e[where] + 1,)] -= 1
-    moving = np.cumsum(start, axis=-1, dtype=np.int16)[..., :w] > 0
-    shifted = np.empty_like(g)
-    shifted[..., 1:] = g[..., :-1]
-    shifted[..., 0] = g[..., 0]
-    np.copyto(g, shifted, where=moving)
-
-
-def _collapse(g: np.ndarray, code: int) -> None:
-    """Remove the sites holding ``code`` and close the lesion over them, in place.
-
-    In each run of occupied sites along the last axis (bounded by host tissue; vessels in
-    the run move with it), the sites after a removed one move one site back per removed site
-    before them; the run's far end returns to host tissue. Removing a cell shrinks the
-    lesion from its edge and leaves no hole.
-    """
-    tumour = g != TISSUE
-    rem = (g == code).astype(np.int16)
-    before = np.cumsum(rem, axis=-1, dtype=np.int16) - rem  # removed sites before k in the row
-    start = tumour.copy()
-    start[..., 1:] &= ~tumour[..., :-1]  # first site of each run
+    ar = np.arange(w, dtype=np.int16)
+    tissue = g == TISSUE
+    occ = ~tissue
+    end = _first_at_or_after(tissue, ar)  # first tissue site at or after k: the run's end
+    # a cell divides only with host tissue within PUSH sites: the lesion grows at its rim
+    div = div & occ & (end - ar <= PUSH)
+    after_end = _first_at_or_after(occ, ar)  # next occupied site at or after k
+    ends = np.minimum(end, w - 1).astype(np.intp)
+    room = np.where(end < w, np.take_along_axis(after_end, ends, axis=-1) - end, 0)
+    # dividers at or after k in the whole row; within the run: minus those from its end on
+    after = np.cumsum(div[..., ::-1], axis=-1, dtype=np.int16)[..., ::-1]
+    after_ext = np.concatenate([after, np.zeros(after.shape[:-1] + (1,), np.int16)], axis=-1)
+    rank = after - np.take_along_axis(after_ext, end.astype(np.intp), axis=-1)
+    div = div & (rank <= room)
+    born = div.sum(axis=(-2, -1)) if div.ndim >= 2 else div.sum(axis=-1)
+    if not div.any():
+        return born
+    d = div.astype(np.int16)
+    before = np.cumsum(d, axis=-1, dtype=np.int16) - d  # dividers strictly before k in the row
+    start = occ.copy()
+    start[..., 1:] &= tissue[..., :-1]
     base = np.maximum.accumulate(np.where(start, before, np.int16(0)), axis=-1)
-    shift = before - base
-    moving = tumour & (rem == 0) & (shift > 0)
-    if not moving.any() and not rem.any():
-        return
-    out = np.where(tumour & ((rem > 0) | (shift > 0)), np.int8(TISSUE), g)
+    shift = np.where(occ, before - base, 0)
+    out = g.copy()
+    moving = occ & (shift > 0)
     where = np.nonzero(moving)
-    out[where[:-1] + (where[-1] - shift[where],)] = g[where]
+    out[moving] = TISSUE
+    out[where[:-1] + (where[-1] + shift[where],)] = g[where]
+    new = np.nonzero(div)
+    out[new[:-1] + (new[-1] + shift[new] + 1,)] = PROLIFERATING
     g[...] = out
+    return born
 
 
 _VIEWS = (
@@ -486,50 +523,67 @@ _VIEWS = (
 )
 
 
-def _divide(g: np.ndarray, p_div: np.ndarray, rng: np.random.Generator, ar: np.ndarray) -> None:
-    """One round of divisions: each direction in turn, a quarter of the attempts each."""
-    for fwd, back in _VIEWS:
-        u = rng.random(g.shape, dtype=np.float32)
-        view = np.ascontiguousarray(fwd(g))
-        div = (view == PROLIFERATING) & (fwd(u) < p_div)
-        _push(view, div, ar)
-        g[...] = back(view)
+def _divide(g: np.ndarray, p_div: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One round of divisions, each daughter placed in a random one of four directions.
 
-
-def _remove(g: np.ndarray, gone: np.ndarray, rng: np.random.Generator) -> None:
-    """Remove the sites in ``gone``; the lesion closes over each from its outer side.
-
-    A removed site is filled from the side facing away from the lesion's centre of mass
-    (along the row or the column, at random in proportion to how far off-centre the site
-    lies in each), so that the lesion shrinks from its edge. The sites are first marked
-    with the codes ``_GONE + direction`` in the lattice itself, so that the marks
-    travel with the sites while the passes for the other directions move them.
-    """
-    tumour = (g != TISSUE) & (g != VESSEL)
-    n = np.maximum(tumour.sum(axis=(-2, -1)), 1)
-    ii = np.arange(g.shape[-2])
-    ci = (tumour.sum(axis=-1) * ii).sum(axis=-1) / n
-    cj = (tumour.sum(axis=-2) * ii).sum(axis=-1) / n
-    di = ii[:, None] - ci[:, None, None]
-    dj = ii[None, :] - cj[:, None, None]
-    along_row = rng.random(g.shape, dtype=np.float32) * (np.abs(di) + np.abs(dj)) < np.abs(dj)
-    # view 0 pulls from larger j, 1 from smaller j, 2 from larger i, 3 from smaller i
-    d = np.where(along_row, np.where(dj >= 0, 0, 1), np.where(di >= 0, 2, 3)).astype(np.int8)
-    g[gone] = _GONE + d[gone]  # host-tissue pockets are closed the same way
+    Returns the number of daughters of each batch member."""
+    d = rng.integers(0, 4, size=g.shape, dtype=np.int8)
+    u = rng.random(g.shape, dtype=np.float32)
+    born = np.zeros(g.shape[0], dtype=np.int64)
     for k, (fwd, back) in enumerate(_VIEWS):
         view = np.ascontiguousarray(fwd(g))
-        _collapse(view, _GONE + k)
+        div = (view == PROLIFERATING) & (fwd(d) == k) & (fwd(u) < p_div)
+        born = born + _push(view, div)
         g[...] = back(view)
+    return born
 
 
-def _pockets(g: np.ndarray) -> np.ndarray:
-    """Host-tissue sites with tumour on at least three of their four sides.
-
-    These are small pockets inside the lesion (left behind by a pushing cell, or around an
-    engulfed vessel); the lesion closes over them like over a removed cell.
-    """
+def _enclosed(g: np.ndarray) -> np.ndarray:
+    """Host-tissue sites inside the lesion: tumour somewhere along their row and their column
+    on all four sides and next to at least two tumour sites (holes left by dead and cleared
+    cells, and the inner edge of deep bays)."""
     tumour = (g == PROLIFERATING) | (g == QUIESCENT) | (g == NECROTIC)
-    return (g == TISSUE) & (_count(tumour) >= 3)
+    inside = np.logical_or.accumulate(tumour, axis=-1)
+    inside &= np.logical_or.accumulate(tumour[..., ::-1], axis=-1)[..., ::-1]
+    inside &= np.logical_or.accumulate(tumour, axis=-2)
+    inside &= np.logical_or.accumulate(tumour[..., ::-1, :], axis=-2)[..., ::-1, :]
+    return inside & (g == TISSUE)
+
+
+def _close_holes(g: np.ndarray, rng: np.random.Generator) -> None:
+    """The lesion closes over its holes: each is refilled and as many edge sites return to
+    host tissue (the lesion contracts; the refilled sites take their state from oxygen)."""
+    holes = _enclosed(g)
+    n = holes.sum(axis=(-2, -1))
+    if not n.any():
+        return
+    g[holes] = QUIESCENT
+    tumour = (g == PROLIFERATING) | (g == QUIESCENT) | (g == NECROTIC)
+    edge = tumour & _touches(g == TISSUE)
+    # the outermost edge sites go first (weight: distance from the lesion's centre, to the
+    # fourth power), which keeps the lesion compact as it contracts
+    m = np.maximum(tumour.sum(axis=(-2, -1)), 1)
+    ii = np.arange(g.shape[-2])
+    jj = np.arange(g.shape[-1])
+    ci = (tumour.sum(axis=-1) * ii).sum(axis=-1) / m
+    cj = (tumour.sum(axis=-2) * jj).sum(axis=-1) / m
+    r2 = (ii[:, None] - ci[:, None, None]) ** 2 + (jj[None, :] - cj[:, None, None]) ** 2
+    w = np.where(edge, r2 * r2, 0.0)
+    p = np.minimum(w * (n / np.maximum(w.sum(axis=(-2, -1)), 1e-9))[:, None, None], 1.0)
+    g[edge & (rng.random(g.shape) < p)] = TISSUE
+
+
+def _box(g: np.ndarray, m: int = PUSH + 2) -> tuple[slice, slice]:
+    """Rows and columns around every tumour site of the batch, ``m`` sites to spare."""
+    tumour = (g == PROLIFERATING) | (g == QUIESCENT) | (g == NECROTIC)
+    rows = np.flatnonzero(tumour.any(axis=(0, 2)))
+    cols = np.flatnonzero(tumour.any(axis=(0, 1)))
+    if rows.size == 0:
+        return slice(0, 0), slice(0, 0)
+    return (
+        slice(max(rows[0] - m, 0), min(rows[-1] + m + 1, g.shape[-2])),
+        slice(max(cols[0] - m, 0), min(cols[-1] + m + 1, g.shape[-1])),
+    )
 
 
 def _touches(mask: np.ndarray) -> np.ndarray:
@@ -555,8 +609,12 @@ def _count(mask: np.ndarray) -> np.ndarray:
 def _sprout(
     g: np.ndarray, c: np.ndarray, p_tip: np.ndarray, on: np.ndarray, rng: np.random.Generator
 ) -> None:
-    """Vessel sites next to hypoxic tissue grow one site towards the lowest oxygen."""
+    """Vessel sites within ``VEGF_REACH`` of hypoxic tumour grow one site towards the lowest
+    oxygen around them (hypoxic cells signal for vessels, e.g. through VEGF)."""
     vessel = g == VESSEL
+    signal = (g == QUIESCENT) | (g == NECROTIC)
+    for _ in range(VEGF_REACH):
+        signal = signal | _touches(signal)
     nbr_v = np.zeros(g.shape, dtype=np.int8)
     for shift, axis in ((1, -1), (-1, -1), (1, -2), (-1, -2)):
         nbr_v += np.roll(vessel, shift, axis=axis)
@@ -568,7 +626,8 @@ def _sprout(
     k = np.argmin(stack, axis=0)
     low = np.take_along_axis(stack, k[None], axis=0)[0]
     prob = np.where(nbr_v <= 1, p_tip, p_tip * BRANCHING)
-    grow = vessel & (low < C_HYPOXIC) & (rng.random(g.shape, dtype=np.float32) < prob) & on
+    # a sprout grows only into tissue that is short of oxygen (below SPROUT_BELOW)
+    grow = vessel & signal & (low < SPROUT_BELOW) & (rng.random(g.shape, dtype=np.float32) < prob) & on
     if not grow.any():
         return
     idx = np.nonzero(grow)
@@ -587,13 +646,14 @@ def _p(rate: np.ndarray) -> np.ndarray:
 def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **params: Any) -> SpatialResult:
     """Run the lattice lesion; any parameter may be an array (a batch of lesions).
 
-    ``force_at`` (days, optional, scalar or batch-shaped): force the angiogenic switch on that
-    day if it has not happened. Outputs are the lattice at the first step at or after each
-    output time.
+    ``force_at`` (days, optional; an array joins the batch, inf for never): force the
+    angiogenic switch on that day if it has not happened. Outputs are the lattice at the
+    first step at or after each output time.
     """
     t = validate_time(t, high=2000.0)
     p = validate(PARAMS, params)
-    shape = np.broadcast_shapes(*(np.shape(v) for v in p.values()))
+    extra = () if force_at is None else (np.shape(force_at),)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in p.values()), *extra)
     bsz = int(np.prod(shape)) if shape else 1
     flat = {k: np.broadcast_to(v, shape).reshape(bsz).astype(float) for k, v in p.items()}
     if force_at is None:
@@ -606,7 +666,7 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
     g = initial_grid(flat["spacing"], rng, bsz)
 
     col = (slice(None), None, None)
-    p_div = _p(flat["r"])[col] / 4.0
+    p_div = _p(flat["r"])[col]
     p_apo = _p(flat["a"])[col]
     p_kill = _p(flat["kill"])[col]
     p_lys = _p(flat["lysis"])[col]
@@ -614,23 +674,41 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
     p_tip = np.minimum(flat["v_sprout"] * DT / DX, 1.0).astype(np.float32)[col]
     p_reg = _p(np.asarray(REGRESSION))
     d_o2 = flat["d_O2"]
-    ar = np.arange(SIDE, dtype=np.int16)
 
     n_steps = int(math.ceil(t[-1] / DT - 1e-9))
     # output j shows the state after step ceil(t_j / DT)
     out_step = np.ceil(t / DT - 1e-9).astype(int)
     frames = np.empty((bsz, len(t), SIDE, SIDE), dtype=np.int8)
+    #: cumulative daughters born and living cells that died (apoptosis, killing, anoxia)
+    births = np.zeros((bsz, len(t)))
+    deaths = np.zeros((bsz, len(t)))
+    born = np.zeros(bsz, dtype=np.int64)
+    died = np.zeros(bsz, dtype=np.int64)
     t_switch = np.full(bsz, np.inf)
     c: np.ndarray | None = None
     j = 0
     for k in range(n_steps + 1):
-        c, _ = oxygen_field(g, d_O2=d_o2, c0=c)
+        if c is None:
+            c, _ = oxygen_field(g, d_O2=d_o2)
+        else:
+            # the field changes only near the lesion (and new vessels): relax a window around
+            # it, its rim held at the converged field outside
+            rows, cols = _box(g, OXYGEN_MARGIN)
+            whole = rows == slice(0, SIDE) and cols == slice(0, SIDE)
+            if rows.stop > rows.start:  # no lesion left: the field no longer changes
+                c[:, rows, cols], _ = oxygen_field(
+                    g[:, rows, cols], d_O2=d_o2, c0=c[:, rows, cols], frame=not whole
+                )
         tumour_living = (g == PROLIFERATING) | (g == QUIESCENT)
-        g[tumour_living & (c < C_ANOXIC)] = NECROTIC
+        starving = tumour_living & (c < C_ANOXIC)
+        died += starving.sum(axis=(-2, -1))
+        g[starving] = NECROTIC
         g[tumour_living & (c >= C_ANOXIC) & (c < C_HYPOXIC)] = QUIESCENT
         g[tumour_living & (c >= C_HYPOXIC)] = PROLIFERATING
         while j < len(t) and out_step[j] == k:
             frames[:, j] = g
+            births[:, j] = born
+            deaths[:, j] = died
             j += 1
         if k == n_steps:
             break
@@ -641,8 +719,15 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
         rim = _touches(g == TISSUE)
         dies = living & ((u < p_apo) | (rim & (u > 1 - p_kill)))
         lysed = (g == NECROTIC) & (u < p_lys)
-        _remove(g, dies | lysed | _pockets(g), rng)
-        _divide(g, p_div, rng, ar)
+        died += dies.sum(axis=(-2, -1))
+        g[dies | lysed] = TISSUE
+        # divisions and contraction only touch the lesion and its surroundings: work on the
+        # box around every lesion of the batch (a view of the lattice, updated in place)
+        rows, cols = _box(g)
+        if rows.stop > rows.start:
+            box = g[:, rows, cols]
+            _close_holes(box, rng)
+            born += _divide(box, p_div, rng)
         tumour = (g == PROLIFERATING) | (g == QUIESCENT) | (g == NECROTIC)
         enclosed = (
             (g == VESSEL)
@@ -657,7 +742,9 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
         t_switch[flips] = now
         on = np.isfinite(t_switch)[col]
         if on.any():
-            _sprout(g, c, p_tip, on, rng)
+            rows, cols = _box(g, VEGF_REACH + 2)
+            if rows.stop > rows.start:
+                _sprout(g[:, rows, cols], c[:, rows, cols], p_tip, on, rng)
 
     counts = {
         name: (frames == code).sum(axis=(-2, -1)).astype(float)
@@ -681,5 +768,7 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
         diameter_mm=diameter.reshape(rs),
         grid=frames.reshape(shape + (len(t), SIDE, SIDE)),
         t_switch=t_switch.reshape(shape) if shape else np.asarray(t_switch[0]),
+        births=births.reshape(rs),
+        deaths=deaths.reshape(rs),
         oxygen=(c if c is not None else np.ones((bsz, SIDE, SIDE))).reshape(shape + (SIDE, SIDE)),
     )

@@ -17,6 +17,7 @@ EXPLORERS = {
     "HeterogeneityExplorer": "heterogeneity",
     "EscapeExplorer": "escape",
     "NicheExplorer": "niche",
+    "SwitchExplorer": "spatial",
 }
 
 
