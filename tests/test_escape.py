@@ -217,7 +217,7 @@ def test_specificity_is_irrelevant_when_every_lesion_is_awake():
 
 def test_cycle_specific_drugs_spare_dormant_lesions():
     """Without surgical waking nearly every lesion is dormant during therapy: a cycle-specific drug
-    achieves little, a non-specific one much more (Fidler 1988; Udagawa 2008)."""
+    achieves little, a non-specific one much more (Naumov et al. 2003)."""
     p = {**P04, "surgery": "off", "therapy_length": 180.0, "kill": 0.01}
     spec = escape.simulate([0.0], seed=0, **{**p, "specificity": 1.0}).summary()
     non = escape.simulate([0.0], seed=0, **{**p, "specificity": 0.0}).summary()

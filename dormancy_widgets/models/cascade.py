@@ -89,9 +89,10 @@ one organ of one mouse model; the timing rates above are teaching choices, not m
 
 **In patients** the cascade is far less efficient still: registry data give about 1.7e-8
 metastases per disseminated cell, against a murine median of 1 in 14,000 (Coumans 2013,
-BMC Cancer) [sec]; circulating tumour cells have a half-life of 1-2.4 hours in the blood
-[sec]; yet tumour cells were found in the blood of 13 of 36 women 7-22 years after
-mastectomy without evident disease (Meng 2004, Clin Cancer Res) [sec]: some disseminated
+BMC Cancer) [sec]; circulating tumour cells are cleared from the blood with a half-life
+of 1-2.4 hours (clearance from the circulation, not how long a cell survives) [sec]; yet
+tumour cells were found in the blood of 13 of 36 women 7-22 years after mastectomy without
+evident disease (Meng 2004, Clin Cancer Res) [sec]: some disseminated
 cells persist for decades.
 """
 
