@@ -229,6 +229,7 @@ def summarise(rows: Iterable[Mapping[str, str]]) -> Summary:
 def _f(x: float | None, pct: bool = True) -> str:
     if x is None:
         return "n/a"
+    x = round(x, 0 if pct else 2) + 0.0  # no "-0.00"
     return f"{x:.0f}%" if pct else f"{x:.2f}"
 
 
