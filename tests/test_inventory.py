@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 
 import pytest
 
 from dormancy_widgets import cli
 from dormancy_widgets.assessment import bank, export, inventory
+from dormancy_widgets.assessment import nbgrader as dwn
 
 ITEMS = inventory.items()
 
@@ -100,6 +103,16 @@ def test_summary_and_normalised_gain_by_hand():
     assert s.per_item[last] == {"pre": 0.0, "post": 0.0}
     text = inventory.report(s)
     assert f"{s.gain:.2f}" in text and "pre only: cy" in text
+    # the same gain over the items the lessons do not ask: counted from the flags by hand
+    unseen = [k for k, e in enumerate(inventory.definition()["items"]) if not e["in_lessons"]]
+    assert s.unseen_items == [ITEMS[k]["id"] for k in unseen]
+
+    def share(n_right):
+        return 100 * sum(k < n_right for k in unseen) / len(unseen)
+
+    pre_u, post_u = (share(3) + share(6)) / 2, (share(12) + share(9)) / 2
+    assert s.unseen_gain == pytest.approx((post_u - pre_u) / (100 - pre_u))
+    assert f"{s.unseen_gain:.2f}" in text
 
 
 def test_left_out_items_count_wrong_and_unreadable_answers_are_reported():
@@ -152,6 +165,17 @@ def test_summarise_command(tmp_path, capsys):
     assert cli.main(["inventory", "summarise", str(tmp_path / "none.csv")]) == 1
     assert cli.main(["inventory", "sheet"]) == 0
     assert ITEMS[0]["stem"] in capsys.readouterr().out
+
+
+def test_in_lessons_flags_match_the_lesson_notebooks():
+    """The flag says whether a lesson asks the item in its Check section; it must not go stale."""
+    lessons = Path(__file__).resolve().parents[1] / "lessons"
+    asked = set()
+    for path in lessons.glob("[0-9][0-9]_*.ipynb"):
+        asked |= set(dwn.checked_items(json.loads(path.read_text(encoding="utf-8"))))
+    for e in inventory.definition()["items"]:
+        assert e["in_lessons"] == (e["id"] in asked), e["id"]
+    assert any(not e["in_lessons"] for e in inventory.definition()["items"])
 
 
 def test_inventory_items_are_in_the_bank():

@@ -16,7 +16,9 @@ LMS report gives when it shuffles the options). An item a student left out count
 ``summarise(rows)`` scores every student and computes the class's average normalised gain
 (Hake 1998, Am J Phys 66:64): ⟨g⟩ = (⟨post⟩ − ⟨pre⟩) / (100 − ⟨pre⟩), with ⟨pre⟩ and ⟨post⟩ the
 class's mean percentages over students who took both; also the mean of the students' own
-gains (over those below 100% before) and the share correct per item before and after.
+gains (over those below 100% before), the gain over the items the lessons do not ask themselves
+(``in_lessons`` false: practice on the very question cannot explain it), and the share correct
+per item before and after.
 """
 
 from __future__ import annotations
@@ -173,12 +175,28 @@ class Summary:
     post_mean: float | None = None
     gain: float | None = None  # Hake's <g> from the class means
     mean_individual_gain: float | None = None
+    #: the same gain over the items the lessons do not ask themselves (``in_lessons`` false)
+    unseen_items: list[str] = field(default_factory=list)
+    unseen_gain: float | None = None
     per_item: dict[str, dict[str, float | None]] = field(default_factory=dict)
     unreadable: list[dict[str, str]] = field(default_factory=list)
 
 
 def _mean(xs: Sequence[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
+
+
+def _class_gain(correct: Mapping[tuple[str, str], set[str]], matched: Sequence[str], ids: Sequence[str]):
+    """Hake's gain over the items ``ids`` for the ``matched`` students (None if undefined)."""
+    if not matched or not ids:
+        return None
+    means = []
+    for phase in PHASES:
+        means.append(
+            _mean([100.0 * len(correct.get((m, phase), set()) & set(ids)) / len(ids) for m in matched])
+        )
+    pre, post = means
+    return (post - pre) / (100.0 - pre) if pre < 100 else None
 
 
 def summarise(rows: Iterable[Mapping[str, str]]) -> Summary:
@@ -211,6 +229,8 @@ def summarise(rows: Iterable[Mapping[str, str]]) -> Summary:
     s.post_mean = _mean([s.students[m]["post"] for m in s.matched])
     if s.pre_mean is not None and s.post_mean is not None and s.pre_mean < 100:
         s.gain = (s.post_mean - s.pre_mean) / (100.0 - s.pre_mean)
+    s.unseen_items = [e["id"] for e in definition()["items"] if not e.get("in_lessons")]
+    s.unseen_gain = _class_gain(correct, s.matched, s.unseen_items)
     s.mean_individual_gain = _mean(
         [s.students[m]["gain"] for m in s.matched if s.students[m]["gain"] is not None]
     )
@@ -245,6 +265,8 @@ def report(s: Summary) -> str:
         f"Class mean before: {_f(s.pre_mean)}   after: {_f(s.post_mean)}",
         f"Normalised gain <g> = (post - pre) / (100 - pre) = {_f(s.gain, pct=False)}",
         f"Mean of the students' own gains: {_f(s.mean_individual_gain, pct=False)}",
+        f"Gain on the {len(s.unseen_items)} items the lessons do not ask themselves: "
+        f"{_f(s.unseen_gain, pct=False)}",
         "",
         "Per item (share correct, students with both tests):",
     ]
