@@ -204,7 +204,23 @@ def _states_answer(text: str, it) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+#: leaks found and reported to the lesson's writer; strict, so the mark must go once fixed
+KNOWN_LEAKS = {
+    "09_angiogenic_switch.ipynb": "Explain states 'the oxygen reach (150 µm)' before "
+    "L.check('l09-oxygen-reach') asks for that distance",
+}
+
+
+def _notebook_params():
+    return [
+        pytest.param(p, id=p.name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[p.name]))
+        if p.name in KNOWN_LEAKS
+        else pytest.param(p, id=p.name)
+        for p in NOTEBOOKS
+    ]
+
+
+@pytest.mark.parametrize("path", _notebook_params())
 def test_no_answer_or_correct_marker_in_the_lesson_notebook(path):
     """No correct-option marker anywhere; no item's answer, its right option's feedback or its
     explanation in the cells before the cell that asks it."""
