@@ -256,8 +256,8 @@ def room_argv(lessons: Path, pool: int = 0, pool_for: Sequence[str] = (), cull_i
     argv: list[str] = []
     if pool > 0:
         argv += ["--preheat_kernel=True", f"--pool_size={pool}"]
-        # a pooled kernel is replaced a minute after it is taken, not while the room is loading
-        argv.append("--VoilaKernelManager.fill_delay=60")
+        # a taken kernel is replaced an hour later, not while the room is loading and exploring
+        argv.append("--VoilaKernelManager.fill_delay=3600")
         if pool_for:
             for name in lesson_names(lessons):
                 if not any(name.startswith(prefix) for prefix in pool_for):

@@ -1216,14 +1216,26 @@ def _wait_for_voila_request() -> None:
     it waits for the request so that the page's query string (a deep link) still applies.
     Elsewhere (JupyterLab, Voila without a pool) this returns at once.
     """
-    if os.environ.get("VOILA_PREHEAT") != "True" or "QUERY_STRING" in os.environ:
+    env = os.environ
+    if env.get("VOILA_PREHEAT") != "True" or "QUERY_STRING" in env:
         return
+    # what voila.utils.wait_for_request does, without importing voila.utils (+46 MB per kernel):
+    # the server sends the request's variables on /voila/query/<kernel id> once a page takes the kernel
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    url = (
+        f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+        f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
+    )
     try:
-        from voila.utils import wait_for_request
-    except ImportError:
-        return
-    wait_for_request()
-    os.environ.setdefault("QUERY_STRING", "")
+        from websockets.sync.client import connect
+
+        with connect(url, open_timeout=60) as ws:
+            info = json.loads(ws.recv())
+        for key, value in info.items():
+            env[key] = str(value)
+    except Exception:  # no server to ask: open on the lesson's own settings
+        pass
+    env.setdefault("QUERY_STRING", "")
 
 
 def query_settings(query: str | None = None) -> dict[str, str]:
