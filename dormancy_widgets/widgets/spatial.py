@@ -114,7 +114,9 @@ class SwitchExplorer(Explorer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.force_at: float | None = None
-        self._png_cache: dict[int, bytes] = {}
+        #: one image widget per frame shown, made on first use: the mark redraws when its
+        #: image widget is replaced (not when the widget's bytes change)
+        self._frames: dict[int, widgets.Image] = {}
         super().__init__(*args, **kwargs)
 
     # ------------------------------------------------------------------ building
@@ -132,7 +134,7 @@ class SwitchExplorer(Explorer):
             layout=widgets.Layout(width="420px"),
         )
         self.play = widgets.Play(
-            value=n - 1, min=0, max=n - 1, step=1, interval=100, description="play", tooltip="Animate the run"
+            value=n - 1, min=0, max=n - 1, step=1, interval=70, description="play", tooltip="Animate the run"
         )
         widgets.jslink((self.play, "value"), (self.day, "value"))
         self.day.observe(self.safe(self._on_day), "value")
@@ -148,7 +150,9 @@ class SwitchExplorer(Explorer):
         xs = bq.LinearScale(min=0.0, max=side)
         ys = bq.LinearScale(min=0.0, max=side)
         self.image = widgets.Image(value=b"", format="png")
-        self.lattice = bq.Image(image=self.image, scales={"x": xs, "y": ys}, x=[0.0, side], y=[side, 0.0])
+        self.lattice = bq.Image(
+            image=self.image, scales={"x": xs, "y": ys}, x=[0.0, side], y=[side, 0.0], pixelated=True
+        )
         tick = {"font-size": palette.FONT_TICKS}
         fig_l = bq.Figure(
             title="The lesion on day 120",
@@ -170,7 +174,8 @@ class SwitchExplorer(Explorer):
         fig_d, txs, dys = make_figure(
             "Lesion diameter", "time (days)", "diameter (mm)", width="470px", height="220px"
         )
-        self.band = line(txs, dys, color=palette.BLUISH_GREEN, dash="dotted", width=2, label="1–2 mm")
+        self.band = line(txs, dys, color=palette.BLUISH_GREEN, dash="dotted", width=2, label="2 mm")
+        self.band.labels = ["1 mm", "2 mm"]
         self.diam = line(txs, dys, color=palette.BLACK, width=3, label="diameter")
         self.now_d = line(txs, dys, color=palette.GREY, dash="dashed", width=2)
         fig_d.marks = [self.band, self.diam, self.now_d]
@@ -208,15 +213,6 @@ class SwitchExplorer(Explorer):
             widgets.HBox([self.play, self.day, self.force], layout=widgets.Layout(flex_flow="row wrap")),
         ]
 
-    def _layout(self) -> tuple[widgets.Widget, ...]:
-        parts = list(super()._layout())
-        # the lattice left, the two time plots stacked on its right
-        figs = widgets.HBox(
-            [self.figures[0], widgets.VBox(self.figures[1:])], layout=widgets.Layout(flex_flow="row wrap")
-        )
-        parts[1] = figs
-        return tuple(parts)
-
     # ------------------------------------------------------------------ running
     def run(self, params: dict[str, Any]) -> spatial.SpatialResult:
         return spatial.simulate(self.t, seed=self.seed, force_at=self.force_at, **params)
@@ -235,7 +231,7 @@ class SwitchExplorer(Explorer):
         super().preset(name)
 
     def draw(self, result: spatial.SpatialResult) -> None:
-        self._png_cache = {}
+        old, self._frames = self._frames, {}
         t = result.t
         with self.diam.hold_sync():
             self.diam.x, self.diam.y = t, result.diameter_mm
@@ -252,6 +248,8 @@ class SwitchExplorer(Explorer):
         for s in self._time_scales:
             s.min, s.max = float(t[0]), float(t[-1])
         self._show(int(self.day.value))
+        for w in old.values():
+            w.close()
 
     def describe(self, result: spatial.SpatialResult) -> str:
         return describe_frame(result, int(self.day.value), self.force_at)
@@ -266,10 +264,11 @@ class SwitchExplorer(Explorer):
         result = self.result
         if result is None:
             return
-        png = self._png_cache.get(j)
-        if png is None:
-            png = self._png_cache[j] = lattice_png(result.grid[j])
-        self.image.value = png
+        frame = self._frames.get(j)
+        if frame is None:
+            frame = self._frames[j] = widgets.Image(value=lattice_png(result.grid[j]), format="png")
+        self.image = frame
+        self.lattice.image = frame
         day = float(result.t[j])
         self.fig_lattice.title = f"The lesion on day {day:g}"
         with self.now_d.hold_sync():
