@@ -62,6 +62,9 @@ _CSS = f"""
 .dw-explorer .dw-title {{ margin: 0.1em 0; font-size: 20px; }}
 .dw-explorer .dw-intro {{ margin: 0.1em 0 0.3em; line-height: 1.35; }}
 .dw-explorer .dw-body {{ display: flex; flex-flow: row wrap; gap: 6px 24px; align-items: flex-start; }}
+/* no scroll boxes inside an explorer (ipywidgets boxes scroll by default): the layout fits */
+.dw-explorer .dw-body, .dw-explorer .dw-plots, .dw-explorer .dw-side, .dw-explorer .dw-figures,
+.dw-explorer .dw-figure, .dw-explorer .dw-controls, .dw-explorer .dw-control {{ overflow: visible; }}
 .dw-explorer .dw-plots {{ flex: 1 1 480px; min-width: 0; max-width: 100%; }}
 @container dw (max-width: 873px) {{
   .dw-explorer .dw-side {{ flex: 1 1 100%; }}
@@ -113,7 +116,7 @@ _CSS = f"""
   position: absolute !important; width: 1px !important; height: 1px !important; overflow: hidden !important;
   clip-path: inset(50%); white-space: normal !important; margin: 0; padding: 0; border: 0;
 }}
-.dw-explorer .dw-figure {{ overflow: visible; position: relative; }}
+.dw-explorer .dw-figure {{ position: relative; }}
 .jupyter-widgets.widget-button:not([style*="width"]) {{ width: auto; }}
 .dw-explorer .widget-button, .dw-explorer .widget-toggle-button {{
   text-overflow: clip; overflow: visible; flex-shrink: 0; max-width: none;
@@ -783,6 +786,7 @@ class Explorer(widgets.VBox):
 
     def preset(self, name: str) -> None:
         """Load a named preset of the model and show its citation."""
+        name = getattr(self.model, "PRESET_ALIASES", {}).get(name, name)  # earlier names
         if name not in self.model.PRESETS:
             raise ValueError(
                 f"preset = {name!r} is not allowed: choose one of {', '.join(self.model.PRESETS)}."

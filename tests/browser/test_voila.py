@@ -169,7 +169,7 @@ def test_app_layout_screenshots_and_accessibility(
                     problems.append(f"at {width}x{height} {what} is not on the screen: {rect}")
         if size == "phone":
             problems += [f"at {width} px: {x}" for x in overflowing_controls(page)]
-    page.set_viewport_size({"width": SIZES["laptop"][0], "height": SIZES["laptop"][1]})
+    resize(page, *SIZES["laptop"])
     bad = serious(run_axe(page, axe_script, f"app: {lesson.stem}"))
     problems += [f"axe: {x}" for x in bad]
     problems += [f"an icon font is fetched: {url}" for url in fetched if "awesome" in url.lower()]
