@@ -182,7 +182,10 @@ def _question_cells(it: Mapping[str, Any], number: int) -> list[dict[str, Any]]:
     if kind == "choice":
         labels = letters(len(it["options"]))
         body = "\n".join(f"- **{lab}.** {o['text']}" for lab, o in zip(labels, it["options"]))
-        how = f'Write the letter of your choice in the cell below, e.g. `{var} = "{labels[-1]}"`.'
+        how = (
+            f"Write the letter of your choice ({labels[0]}–{labels[-1]}) in quotes "
+            f'in the cell below: `{var} = "…"`.'
+        )
         key = labels[[o["correct"] is True for o in it["options"]].index(True)]
         solution = f'{var} = "{key}"'
         feedback = {lab: o["feedback"] for lab, o in zip(labels, it["options"])}
@@ -195,8 +198,8 @@ def _question_cells(it: Mapping[str, Any], number: int) -> list[dict[str, Any]]:
         others = f" (or in {', '.join(units)})" if units else ""
         body = ""
         how = (
-            f"Answer in {ans['unit']}{others}. Write a number in the cell below, e.g. `{var} = 2500`, "
-            f'or with a unit in quotes, e.g. `{var} = "2.5e3 {ans["unit"]}"`.'
+            f"Answer in {ans['unit']}{others}. Write your number in the cell below, `{var} = …`, "
+            f'or put it in quotes with a unit: `{var} = "… {ans["unit"]}"`.'
         )
         value = bank.answer_value(it)
         solution = f"{var} = {number_text(value, 8)}"
