@@ -111,7 +111,7 @@ def _small_goal(ex: Any) -> tuple[bool, str]:
 CHALLENGES = {
     "microscopic": Goal(
         text=(
-            "Holmgren's dormant lung metastases in mice were far smaller than a millimetre. "
+            "Holmgren's dormant lesions in mice were micrometastases, seen only under a microscope. "
             f"Without the switch, make the lesion hold below {SMALL_MM} mm on day 120: alive, "
             "and dormant by the readout's test."
         ),
