@@ -151,6 +151,8 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("lesson", all_lessons(), ids=str)
     if "linked_lesson" in metafunc.fixturenames:
         metafunc.parametrize("linked_lesson", [x for x in all_lessons() if x.linked], ids=str)
+    if "unlinked_lesson" in metafunc.fixturenames:
+        metafunc.parametrize("unlinked_lesson", [x for x in all_lessons() if not x.linked], ids=str)
 
 
 # ---------------------------------------------------------------------- servers

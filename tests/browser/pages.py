@@ -118,3 +118,19 @@ def resize(page, width: int, height: int, timeout_ms: float = 6_000) -> None:
         if "Timeout" not in type(exc).__name__:
             raise
     page.wait_for_timeout(300)
+
+
+_JS_PLOTS = """() => {
+    const vw = document.documentElement.clientWidth;
+    return Array.from(document.querySelectorAll('.dw-figure svg.svg-figure')).map(svg => {
+        const r = svg.getBoundingClientRect();
+        const area = svg.querySelector('rect.plotarea_background');
+        const right = area ? area.getBoundingClientRect().right : r.right;
+        return right > vw + 1 ? `a plot's drawing area spans to ${Math.round(right)} px` : '';
+    }).filter(x => x);
+}"""
+
+
+def overflowing_plots(page) -> list[str]:
+    """Figures whose drawing area runs past the right edge of the screen."""
+    return page.evaluate(_JS_PLOTS)
