@@ -79,6 +79,11 @@ _CSS = f"""
 @container dw (min-width: 620px) and (max-width: 873px) {{
   .dw-explorer .dw-controls {{ grid-template-columns: 1fr 1fr; }}
 }}
+@container dw (max-width: 520px) {{
+  .dw-explorer .bqplot .mainheading {{ font-size: 15px !important; }}
+  .dw-explorer .bqplot .tick text, .dw-explorer .bqplot text.legendtext {{ font-size: 13px !important; }}
+  .dw-explorer .dw-title {{ font-size: 18px; }}
+}}
 .dw-explorer .dw-controls {{ display: grid; grid-template-columns: 1fr; gap: 0 20px; }}
 .dw-explorer .dw-control {{
   display: grid !important; grid-template-columns: minmax(0, 1fr) auto;
