@@ -12,7 +12,6 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from dormancy_widgets.models import angiogenic as ang
-from dormancy_widgets.models import solvers
 
 FIT = {"lambda1": 0.192, "lambda2": 0.0, "b": 5.85, "d": 0.00873, "V0": 180.0, "K0": 625.0}
 #: Hahnfeldt et al. 1999, untreated Lewis lung carcinoma, digitised (days, mm³) [sec]
@@ -95,7 +94,6 @@ def test_untreated_matches_solve_ivp_by_default_and_at_the_fixed_step():
     V, K = reference(t)
     r = ang.simulate(t)  # adaptive Dormand-Prince steps
     assert rel(r.V, V) <= 1e-6 and rel(r.K, K) <= 1e-6
-    assert ang.step(**FIT) <= ang.DEFAULT_STEP
     fixed = ang.simulate(t, h=ang.DEFAULT_STEP)  # classical Runge-Kutta at the fixed step
     assert rel(fixed.V, V) <= 1e-6 and rel(fixed.K, K) <= 1e-6
 
@@ -153,16 +151,38 @@ def test_the_explorer_step_is_accurate_to_a_pixel(drug_runs):
     refs, _, view, _ = drug_runs
     assert 1e-7 < rel(view.V, refs[:, 0]) <= 1e-2  # coarser, but far below what a plot shows
     untreated = ang.simulate(ang.DEFAULT_T, view=True)
-    assert ang.step(view=True) == ang.VIEW_STEP[0]
-    assert rel(untreated.V, reference(ang.DEFAULT_T)[0]) <= 1e-4
+    assert rel(untreated.V, reference(ang.DEFAULT_T)[0]) <= 1e-3
 
 
-def test_choose_step_justifies_the_default_steps():
-    t = np.linspace(0.0, 10.0, 11)
-    rhs, y0, grid = ang.system(t, **FIT)
-    assert solvers.choose_step(rhs, y0, grid, rtol=1e-7, h0=0.2) >= ang.DEFAULT_STEP
-    rhs, y0, grid = ang.system(t, **ang.PRESETS["endostatin_regression"].values)
-    assert solvers.choose_step(rhs, y0, grid, rtol=1e-7, h0=0.02) >= ang.DRUG_STEP
+def test_the_explorer_is_within_one_percent_at_every_corner_of_the_box():
+    """The stated 1% of ``view=True`` over the whole declared box: every corner of the six
+    tumour parameters, each drug at the lowest non-trivial, middle and highest dose, daily and
+    every third day (the fixed RK4 step used before reached 5.5% here, 57% with the state in
+    logarithms). Measured against the default integration (itself within 1e-6 of solve_ivp)."""
+    names = ["lambda1", "lambda2", "b", "d", "V0", "K0"]
+    corners = np.array(list(itertools.product([0, 1], repeat=6))).T
+    kw = {n: np.where(c == 0, ang.PARAMS[n].low, ang.PARAMS[n].high) for n, c in zip(names, corners)}
+    drug = np.array(["none", "angiostatin", "endostatin", "TNP-470"])[:, None, None, None]
+    dose = np.array([5.0, 20.0, 60.0])[:, None, None]
+    interval = np.array([1.0, 3.0])[:, None]
+    p = {**kw, "drug": drug, "dose": dose, "interval": interval}
+    exact = ang.simulate(ang.DEFAULT_T, **p)
+    view = ang.simulate(ang.DEFAULT_T, view=True, **p)
+    alive = exact.lnV >= np.log(ang.ONE_CELL)
+    err = np.maximum(np.abs(view.V / exact.V - 1), np.abs(view.K / exact.K - 1))
+    worst = float(np.max(np.where(alive, err, 0.0)))
+    assert worst <= 0.01, worst
+
+
+def test_the_model_defines_no_integrator_of_its_own():
+    """Numerics live in solvers.py: angiogenic hands its right-hand side and dose events to
+    ``solvers.solve`` (Dormand-Prince by default, classical RK4 at fixed steps)."""
+    import inspect
+
+    src = inspect.getsource(ang)
+    assert "solvers.solve(" in src
+    for name in ("_adaptive", "_Pair", "_DP5", "_stage_times", "_exposure_lookup", "_integrate_flat"):
+        assert not hasattr(ang, name), name
 
 
 def test_odd_time_grids_end_and_count_earlier_doses():
@@ -230,12 +250,12 @@ def test_time_to_one_cubic_centimetre_matches_an_event_search():
     sol = solve_ivp(f, (0, 60), [180.0, 625.0], events=hit, rtol=1e-11, atol=1e-9, method="DOP853")
     assert abs(r.summary()["t_1cm3"] - sol.t_events[0][0]) < 1e-4
     assert ang.simulate(ang.DEFAULT_T, V0=1500.0).summary()["t_1cm3"] == 0.0
-    assert view_run("holmgren1995_dormancy").summary()["t_1cm3"] == math.inf
+    assert view_run("angiostatin_dormancy").summary()["t_1cm3"] == math.inf
 
 
 def test_dormancy_preset_holds_the_tumour_small():
-    values = ang.PRESETS["holmgren1995_dormancy"].values
-    s = view_run("holmgren1995_dormancy").summary()
+    values = ang.PRESETS["angiostatin_dormancy"].values
+    s = view_run("angiostatin_dormancy").summary()
     assert s["dormant"] and s["V_max"] < 400.0 and abs(s["growth_rate_end"]) < ang.DORMANT_RATE
     # the preset's dose is the one whose infusion steady state is 180 mm³
     dose = ang.dormant_dose(180.0, **{**values, "dose": 20.0})
@@ -243,8 +263,57 @@ def test_dormancy_preset_holds_the_tumour_small():
     assert math.isclose(ang.steady_state_infusion(**values), 180.0, rel_tol=0.05)
 
 
+def test_old_preset_name_still_opens_the_renamed_preset_and_its_text_holds():
+    """holmgren1995_dormancy (lesson 03, links) is an alias of angiostatin_dormancy; the
+    preset's text says what the model does: an overshoot to about 300 mm³, then a slow
+    settling towards 200 mm³, not a tumour held at 180 mm³."""
+    assert ang.PRESETS["holmgren1995_dormancy"] is ang.PRESETS["angiostatin_dormancy"]
+    assert "holmgren1995_dormancy" in ang.PRESETS and "holmgren1995_dormancy" not in list(ang.PRESETS)
+    r = ang.simulate(np.linspace(0.0, 200.0, 801), **ang.PRESETS["angiostatin_dormancy"].values)
+    assert 290.0 < r.V.max() < 310.0 and 200.0 < r.V[-1] < 230.0
+    text = ang.PRESETS["angiostatin_dormancy"].description
+    assert "300 mm³" in text and "200 mm³" in text and "180" not in text
+
+
+def test_hahnfeldt_outcomes_the_fit_did_not_use_are_reproduced():
+    """TNP-470 30 mg/kg every other day: a set point near 12,300 mm³, and on day 13 about
+    1,840 mm³ under injections vs 1,300 mm³ under a continuous infusion (reported numbers;
+    the model gives 12,323, 1,902 and 1,321)."""
+    o = ang.HAHNFELDT1999_OUTCOMES
+    set_point = ang.simulate([0.0, 400.0], **o["tnp470_set_point"]["params"]).V[-1]
+    assert set_point == pytest.approx(o["tnp470_set_point"]["value"], rel=0.01)
+    inj = ang.simulate([0.0, 13.0], **o["day13_injections"]["params"]).V[-1]
+    inf = ang.simulate([0.0, 13.0], infusion=True, **o["day13_infusion"]["params"]).V[-1]
+    assert inj == pytest.approx(o["day13_injections"]["value"], rel=0.05)
+    assert inf == pytest.approx(o["day13_infusion"]["value"], rel=0.05)
+
+
+def test_infusion_matches_solve_ivp_with_a_constant_drug_level():
+    t = np.linspace(0.0, 40.0, 81)
+    kw = {"drug": "endostatin", "dose": 10.0, "interval": 2.0, "start": 5.0, "n_doses": 10.0}
+    r = ang.simulate(t, infusion=True, **kw)
+    level = 0.66 * 10.0 / (1.7 * 2.0)
+
+    def f(s, y):
+        on = 5.0 <= s < 25.0
+        return [
+            -0.192 * (y[0] - y[1]),
+            5.85 * np.exp(y[0] - y[1]) - 0.00873 * np.exp(2 * y[0] / 3) - level * on,
+        ]
+
+    out = []
+    y = np.log([180.0, 625.0])
+    for a, c in ((0.0, 5.0), (5.0, 25.0), (25.0, 40.0)):
+        m = (t >= a) & (t <= c)
+        sol = solve_ivp(f, (a, c), y, rtol=1e-12, atol=1e-13, method="DOP853", dense_output=True)
+        out.append((m, sol.sol(t[m])))
+        y = sol.sol(c)
+    for m, ref in out:
+        assert rel(r.V[m], np.exp(ref[0])) <= 1e-6 and rel(r.K[m], np.exp(ref[1])) <= 1e-6
+
+
 def test_infusion_steady_state_solves_the_equations_and_the_schedule_heads_there():
-    values = {**ang.PRESETS["holmgren1995_dormancy"].values}
+    values = {**ang.PRESETS["angiostatin_dormancy"].values}
     v = ang.steady_state_infusion(**values)
     g_mean = values["dose"] / (0.38 * values["interval"])
     dK = 5.85 * v - 0.00873 * v * v ** (2 / 3) - 0.15 * v * g_mean  # V = K = v, g = its mean
@@ -257,7 +326,7 @@ def test_infusion_steady_state_solves_the_equations_and_the_schedule_heads_there
 
 
 def test_removing_suppression_ends_dormancy():
-    held = view_run("holmgren1995_dormancy")
+    held = view_run("angiostatin_dormancy")
     freed = view_run("suppression_removed")
     np.testing.assert_allclose(freed.V[ang.DEFAULT_T <= 30], held.V[ang.DEFAULT_T <= 30], rtol=1e-9)
     s = freed.summary()
@@ -274,7 +343,7 @@ def test_endostatin_regresses_and_tnp470_only_slows():
 
 def test_a_later_start_or_a_lower_dose_helps_less():
     v = view_run(
-        "holmgren1995_dormancy", start=np.array([0.0, 10.0, 0.0]), dose=np.array([14.1, 14.1, 7.0])
+        "angiostatin_dormancy", start=np.array([0.0, 10.0, 0.0]), dose=np.array([14.1, 14.1, 7.0])
     ).summary()["V_final"]
     assert v[0] < v[1] and v[0] < v[2]
 
@@ -305,10 +374,6 @@ def test_far_corners_of_the_ranges_stay_finite_and_positive():
         r = ang.simulate(np.linspace(0.0, 20.0, 81), drug=drugs, dose=ang.PARAMS["dose"].high, **kw)
         r.summary()
     assert r.V.shape == (4, 64, 81)
-    # the smallest step keeps every corner inside RK4's stability limit, h * rate < 2.78
-    p = ang.validate(ang.PARAMS, {**kw, "drug": drugs, "dose": ang.PARAMS["dose"].high})
-    flat = {k: np.broadcast_to(v, (4, 64)).ravel() for k, v in p.items()}
-    assert ang._fastest_rate(flat, ang._Schedule(flat)).max() * ang.MIN_STEP <= 2.0
     assert np.all(np.isfinite(r.V)) and np.all(r.V >= 0) and np.all(np.isfinite(r.K)) and np.all(r.K >= 0)
 
 
@@ -328,7 +393,7 @@ def explorer():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        return AngiogenicExplorer(preset="holmgren1995_dormancy")
+        return AngiogenicExplorer(preset="angiostatin_dormancy")
 
 
 def test_explorer_draws_the_run_and_the_untreated_reference(explorer):

@@ -124,3 +124,168 @@ def test_tau_leap_follows_time_varying_rates():
     rates = lambda t, n: (np.where(t < 1.0, 1.0, 0.0), 0.5)  # noqa: E731
     x = solvers.tau_leap(np.full(50000, 10), rates, [0, 2.0], dt=0.01, seed=4)[:, -1]
     assert abs(x.mean() - 10.0) < 0.15
+
+
+# ----------------------------------------------------------------------------- solvers.solve
+def _decay(t, y, a):
+    return -a["k"] * y
+
+
+def test_solve_dopri5_exponential_batch_with_own_steps():
+    k = np.array([0.1, 1.0, 5.0, 30.0])
+    t = np.linspace(0.0, 4.0, 9)
+    sol = solvers.solve(_decay, np.ones((1, 4)), t, args={"k": k}, atol=1e-10, rtol=1e-10)
+    assert sol.y.shape == (1, 4, 9)
+    np.testing.assert_allclose(sol.y[0], np.exp(-k[:, None] * t), rtol=2e-8, atol=1e-9)
+    # every run takes its own steps: a fast run needs more, and its companions change nothing
+    assert sol.steps[3] > sol.steps[0]
+    alone = solvers.solve(_decay, np.ones((1, 1)), t, args={"k": k[:1]}, atol=1e-10, rtol=1e-10)
+    np.testing.assert_allclose(alone.y[0, 0], sol.y[0, 0], rtol=1e-14)  # to rounding
+
+
+def test_solve_matches_solve_ivp_on_a_nonlinear_system():
+    a = np.array([0.8, 1.0, 1.3])
+
+    def f(t, y, p):
+        return np.stack([p["a"] * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]])
+
+    t = np.linspace(0, 20, 41)
+    sol = solvers.solve(f, np.array([[2.0] * 3, [1.0] * 3]), t, args={"a": a}, atol=1e-11, rtol=1e-11)
+    for i, ai in enumerate(a):
+        ref = solve_ivp(
+            lambda t, y, ai=ai: [ai * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]],
+            (0, 20),
+            [2.0, 1.0],
+            t_eval=t,
+            rtol=1e-13,
+            atol=1e-13,
+            method="DOP853",
+        )
+        np.testing.assert_allclose(sol.y[:, i], ref.y, rtol=1e-8)
+    rk4 = solvers.solve(f, np.array([[2.0] * 3, [1.0] * 3]), t, args={"a": a}, method=solvers.RK4, h=0.01)
+    np.testing.assert_allclose(rk4.y, sol.y, rtol=1e-7)
+
+
+def test_solve_lands_on_events_and_outputs_exactly():
+    """y' = -k y with y += 1 at days 0.3, 1.3, 2.3, ... (per run): closed form at the outputs,
+    repeated and unsorted-looking output times, and events between outputs."""
+    k = np.array([2.0, 0.5])
+    period = np.array([1.0, 0.7])
+
+    def next_event(t, a):
+        n = np.floor((t - 0.3) / a["period"]) + 1
+        return 0.3 + np.maximum(n, 0) * a["period"]
+
+    def on_event(rows, t, y, a):
+        y[0, rows] += 1.0
+
+    t = np.array([0.0, 0.0, 0.5, 1.3, 1.3, 2.0, 3.05])
+    sol = solvers.solve(
+        _decay,
+        np.ones((1, 2)),
+        t,
+        args={"k": k, "period": period},
+        atol=1e-11,
+        rtol=1e-11,
+        next_event=next_event,
+        on_event=on_event,
+    )
+
+    def exact(s, k, p):
+        doses = 0.3 + p * np.arange(10)
+        return np.exp(-k * s) + np.sum(np.exp(-k * (s - doses[doses <= s])))
+
+    for i in range(2):
+        want = [exact(s, k[i], period[i]) for s in t]
+        np.testing.assert_allclose(sol.y[0, i], want, rtol=1e-9)
+    assert sol.y[0, 0, 0] == sol.y[0, 0, 1] == 1.0
+
+
+def test_rosenbrock_is_second_order_and_stiff_capable():
+    """ROS23 on y' = -L (y - cos t) - sin t (exact y = cos t + (y0 - 1) e^(-L t)): with L = 1e4
+    an explicit pair needs about L steps, the Rosenbrock method a handful; its error falls as
+    the tolerance does, and it matches solve_ivp (Radau, tight) on the van der Pol oscillator."""
+    L = np.array([1.0, 1e4])
+
+    def f(t, y, a):
+        return -a["L"] * (y - np.cos(t)) - np.sin(t)
+
+    def jac(t, y, a):
+        return -a["L"][None, None, :] * np.ones((1, 1, y.shape[1])), (-a["L"] * np.sin(t) - np.cos(t))[None]
+
+    t = np.linspace(0.0, 10.0, 11)
+    y0 = np.full((1, 2), 2.0)
+    exact = np.cos(t) + np.exp(-L[:, None] * t)
+    errs = []
+    for tol in (1e-4, 1e-6):
+        s = solvers.solve(f, y0, t, args={"L": L}, method=solvers.ROS23, jac=jac, atol=tol, rtol=tol)
+        errs.append(np.max(np.abs(s.y[0] - exact)))
+    assert errs[1] < errs[0] / 10 and errs[1] < 1e-4
+    short = np.linspace(0.0, 2.0, 5)
+    explicit = solvers.solve(f, y0, short, args={"L": L}, atol=1e-4, rtol=1e-4)
+    stiff = solvers.solve(f, y0, short, args={"L": L}, method=solvers.ROS23, jac=jac, atol=1e-4, rtol=1e-4)
+    assert explicit.steps[1] > 5000 and stiff.steps[1] < explicit.steps[1] / 20
+
+    mu = np.array([5.0, 20.0])
+
+    def vdp(t, y, a):
+        return np.stack([y[1], a["mu"] * (1 - y[0] ** 2) * y[1] - y[0]])
+
+    def vdp_jac(t, y, a):
+        J = np.stack(
+            [
+                np.stack([0 * y[0], 1 + 0 * y[0]]),
+                np.stack([-2 * a["mu"] * y[0] * y[1] - 1, a["mu"] * (1 - y[0] ** 2)]),
+            ]
+        )
+        return J, np.zeros_like(y)
+
+    tv = np.linspace(0.0, 20.0, 21)
+    s = solvers.solve(
+        vdp,
+        np.array([[2.0, 2.0], [0.0, 0.0]]),
+        tv,
+        args={"mu": mu},
+        method=solvers.ROS23,
+        jac=vdp_jac,
+        atol=1e-7,
+        rtol=1e-7,
+    )
+    for i, m in enumerate(mu):
+        ref = solve_ivp(
+            lambda t, y, m=m: [y[1], m * (1 - y[0] ** 2) * y[1] - y[0]],
+            (0, 20),
+            [2.0, 0.0],
+            method="Radau",
+            t_eval=tv,
+            rtol=1e-12,
+            atol=1e-12,
+        )
+        np.testing.assert_allclose(s.y[0, i], ref.y[0], atol=2e-4)
+
+
+def test_solve_refuses_a_method_it_cannot_run():
+    with pytest.raises(ValueError, match="fixed step"):
+        solvers.solve(_decay, np.ones((1, 1)), [0, 1], args={"k": np.ones(1)}, method=solvers.RK4)
+    with pytest.raises(ValueError, match="Jacobian"):
+        solvers.solve(_decay, np.ones((1, 1)), [0, 1], args={"k": np.ones(1)}, method=solvers.ROS23)
+
+
+def test_birth_death_reaches_the_cap_with_its_exact_probability():
+    """Once a lineage's mean passes the cap, a one-cell lesion is at the cap with probability
+    (1 - alpha) (1 - q)^(cap - 1), not 1 - alpha (every surviving lesion used to be set to the
+    cap); the sizes below the cap keep their geometric law."""
+    b, d, cap = 2.0, 0.5, 1000
+    t = np.log(1 + (b - d) * 1499.0 / b) / (b - d)  # mean lineage size 1/q = 1 + b phi = 1500
+    alpha, q = (float(v) for v in solvers._bd_transition(np.array(b), np.array(d), t))
+    assert q * cap <= 1.0  # the regime that was set to the cap outright
+    x = solvers.birth_death(np.ones(40000, dtype=int), b, d, [0.0, t], seed=12, cap=cap)[:, -1]
+    share = (1 - alpha) * (1 - q) ** (cap - 1)
+    se = np.sqrt(share * (1 - share) / x.size)
+    assert abs((x == cap).mean() - share) < 4.5 * se
+    below = x[(x > 0) & (x < cap)]
+    ks = np.arange(1, cap)
+    pk = q * (1 - q) ** (ks - 1)
+    mean = np.sum(ks * pk) / pk.sum()
+    sd = np.sqrt(np.sum((ks - mean) ** 2 * pk) / pk.sum())
+    assert abs(below.mean() - mean) < 4.5 * sd / np.sqrt(below.size)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -81,7 +83,8 @@ def choose_step(
     return h
 
 
-#: Lesions are followed exactly up to this many cells; one that gets there is held at it.
+#: Lesions are followed exactly up to this many cells; one that gets there is held at it
+#: (exactly: a lesion is at the cap with its exact probability of having grown that far).
 #: 1e12 cells is a lethal tumour burden (about a kilogram), far beyond any question the
 #: lessons ask, and it keeps every count well inside int64.
 BD_CAP = 10**12
@@ -116,10 +119,18 @@ def _bd_step(
     alpha, q = _bd_transition(b, d, dt)
     k = rng.binomial(n, 1.0 - alpha)
     m = np.minimum(k, cap)
-    # lineages whose mean size already exceeds the cap are set to the cap outright
     grow = (k > 0) & (q * cap > 1.0)
     m[grow] += rng.negative_binomial(k[grow], q[grow])
-    m[(k > 0) & (q * cap <= 1.0)] = cap
+    # lineages whose mean size 1/q is at least the cap: q G -> Exp(1) for a geometric G as
+    # q -> 0 (here q <= 1/cap = 1e-12, so the error is below 1e-12), hence the k lineages
+    # hold Gamma(k, 1) / q cells; a lesion stays below the cap with its exact probability
+    # (it was set to the cap outright before; share below the cap exp(-q cap) for k = 1)
+    huge = (k > 0) & (q * cap <= 1.0)
+    if huge.any():
+        qh = q[huge]
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            extra = np.where(qh > 0, rng.gamma(k[huge].astype(float)) / np.where(qh > 0, qh, 1.0), np.inf)
+        m[huge] = np.minimum(k[huge] + np.minimum(extra, float(cap)), cap).astype(np.int64)
     return np.minimum(m, cap)
 
 
@@ -225,3 +236,302 @@ def tau_leap(
         out.append(np.array(n, copy=True))
     shape = np.broadcast_shapes(*(o.shape for o in out))
     return np.stack([np.broadcast_to(o, shape) for o in out], axis=-1)
+
+
+# ----------------------------------------------------------------------------- batched ODE solver
+#
+# Shaped like scipy.integrate._ivp: a method is a table of coefficients with a short
+# docstring, and one generic loop (``solve``) does the rest for a whole batch of runs at once.
+# Each run keeps its own time and step: the loop advances every unfinished run by one step
+# of its own size per pass (or rejects it), so one run's result never depends on its
+# companions. A step never crosses the run's next output time or event (it lands on it), and
+# runs that have reached their last output time leave the arrays.
+
+
+@dataclass(frozen=True)
+class RungeKutta:
+    """An explicit Runge-Kutta method, given by its Butcher table.
+
+    Stage 1 is ``f(t, y)``; stage ``i + 2`` is ``f(t + c[i] h, y + h a[i] @ K[:i + 1])``; the
+    new state is ``y + h b @ K``. When ``fsal`` ("first same as last") the last row of ``a``
+    is ``b``, so the last stage is ``f`` at the new state and serves as the next step's first.
+    ``e`` weighs every stage to give the local error estimate (``None``: no estimate, the
+    method is for fixed steps only); steps scale as error^(-1 / (order + 1)).
+    """
+
+    name: str
+    c: tuple[float, ...]
+    a: tuple[tuple[float, ...], ...]
+    b: tuple[float, ...]
+    e: tuple[float, ...] | None
+    order: int
+    fsal: bool = False
+
+
+#: Dormand & Prince (1980, J Comput Appl Math 6:19): the 5(4) pair of scipy's RK45
+DOPRI5 = RungeKutta(
+    "Dormand-Prince 5(4)",
+    c=(1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0),
+    a=(
+        (1 / 5,),
+        (3 / 40, 9 / 40),
+        (44 / 45, -56 / 15, 32 / 9),
+        (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+        (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+        (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
+    ),
+    b=(35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0),
+    e=(-71 / 57600, 0.0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40),
+    order=4,
+    fsal=True,
+)
+
+#: the classical fourth-order Runge-Kutta method (fixed steps; no error estimate)
+RK4 = RungeKutta(
+    "classical Runge-Kutta 4",
+    c=(1 / 2, 1 / 2, 1.0),
+    a=((1 / 2,), (0.0, 1 / 2), (0.0, 0.0, 1.0)),
+    b=(1 / 6, 1 / 3, 1 / 3, 1 / 6),
+    e=None,
+    order=4,
+)
+
+
+@dataclass(frozen=True)
+class Rosenbrock:
+    """A linearly implicit (Rosenbrock) 2(3) pair: stiff-capable, with the Jacobian per run.
+
+    The method of Shampine & Reichelt (1997, SIAM J Sci Comput 18:1; MATLAB's ``ode23s``),
+    with ``W = I - h gamma J`` and ``T = df/dt``:
+
+        k1 = W⁻¹ (f(t, y) + h gamma T)
+        k2 = W⁻¹ (f(t + h/2, y + h/2 k1) - k1) + k1          y_new = y + h k2
+        k3 = W⁻¹ (f(t + h, y_new) - e32 (k2 - F1) - 2 (k1 - F0) + h gamma T)
+        error = h/6 (k1 - 2 k2 + k3)
+
+    It is L-stable: a fast mode (an eigenvalue of ``J`` far below zero) costs no small steps,
+    only the accuracy of the slow ones. Second order, so for loose tolerances (a plot).
+    """
+
+    name: str
+    gamma: float
+    e32: float
+    order: int = 2
+    fsal: bool = True
+
+
+ROS23 = Rosenbrock(
+    "Rosenbrock 2(3), Shampine & Reichelt 1997", 1.0 / (2.0 + math.sqrt(2.0)), 6.0 + math.sqrt(2.0)
+)
+
+Method = RungeKutta | Rosenbrock
+#: f(t, y, args): t has shape (n,) (each run's own time), y (m, n), args a dict of (n,) arrays
+BatchRHS = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray]], np.ndarray]
+#: jac(t, y, args) -> (J, T): J of shape (m, m, n) = df_i/dy_j, T of shape (m, n) = df/dt
+BatchJac = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class Solution:
+    """``y`` at the output times, shape ``(m, n, len(t))``; ``steps`` taken per run;
+    ``passes`` of the batched loop (the batch's cost is about passes x the cost of one step)."""
+
+    y: np.ndarray
+    steps: np.ndarray
+    passes: int
+
+
+def _solve_small(W: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """W⁻¹ r for a batch: W (m, m, n), r (m, n); 1x1 and 2x2 in closed form."""
+    m = W.shape[0]
+    if m == 1:
+        return r / W[0, 0]
+    if m == 2:
+        det = W[0, 0] * W[1, 1] - W[0, 1] * W[1, 0]
+        return np.stack([W[1, 1] * r[0] - W[0, 1] * r[1], W[0, 0] * r[1] - W[1, 0] * r[0]]) / det
+    return np.linalg.solve(np.moveaxis(W, -1, 0), np.moveaxis(r, -1, 0)[..., None])[..., 0].T
+
+
+def solve(
+    fun: BatchRHS,
+    y0: ArrayLike,
+    t_eval: ArrayLike,
+    *,
+    args: dict[str, np.ndarray] | None = None,
+    method: Method = DOPRI5,
+    atol: float = 1e-8,
+    rtol: float = 0.0,
+    weights: ArrayLike | None = None,
+    h: ArrayLike | None = None,
+    first_step: ArrayLike | None = None,
+    max_step: float = math.inf,
+    min_step: float = 1e-9,
+    jac: BatchJac | None = None,
+    next_event: Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray] | None = None,
+    on_event: Callable[[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]], Any] | None = None,
+) -> Solution:
+    """Integrate ``dy/dt = fun(t, y, args)`` for a batch of ``n`` runs; ``y0`` has shape (m, n).
+
+    Every run starts at ``t_eval[0]`` and is reported at every time of ``t_eval`` (sorted;
+    repeats allowed). ``args`` holds per-run constants, arrays of shape (n,), which the loop
+    shrinks with the batch as runs finish; ``fun`` only ever sees the unfinished runs.
+
+    Step control (when ``h`` is None): a step is accepted when, for every component ``i``,
+    ``weights[i] |err_i| <= atol + rtol |y_i|``; the next step is ``0.9 err^(-1/(order+1))``
+    times this one (between 0.2 and 5 times), within ``[min_step, max_step]``; a step of
+    ``min_step`` is always taken, so the loop ends. ``first_step`` (per run) defaults to
+    ``min(max_step, span / 100)``. With ``h`` (a number or one per run) every step is ``h``
+    except where it is cut short to land on an output or event time.
+
+    Events: ``next_event(t, args)`` gives each run's next event time (``inf``: none), strictly
+    after ``t``. A step lands on it; then ``on_event(rows, t, y, args)`` changes ``y[:, rows]``
+    and ``args[...][rows]`` in place (a dose, a switch) and may return, per row, a largest
+    next step (or None). Outputs at an event time show the state after the event.
+    ``jac`` (for ``Rosenbrock``) returns the Jacobian and ``df/dt`` for the batch.
+    """
+    times = np.asarray(t_eval, dtype=float)
+    y = np.array(y0, dtype=float)
+    m, n = y.shape
+    T = times.size
+    args = {k: np.array(np.broadcast_to(v, (n,))) for k, v in (args or {}).items()}
+    out = np.empty((m, n, T))
+    out[:, :, 0] = y
+    steps_all = np.zeros(n, dtype=np.int64)
+    fixed = h is not None
+    if isinstance(method, RungeKutta) and method.e is None and not fixed:
+        raise ValueError(f"{method.name} has no error estimate: give a fixed step h")
+    if isinstance(method, Rosenbrock) and jac is None:
+        raise ValueError(f"{method.name} needs the Jacobian: give jac")
+    w = None if weights is None else np.asarray(weights, dtype=float).reshape(m, 1) / atol
+    span = float(times[-1] - times[0])
+    if fixed:
+        h_run = np.array(np.broadcast_to(np.asarray(h, dtype=float), (n,)))
+    elif first_step is None:
+        h_run = np.full(n, min(max_step, max(span / 100.0, min_step)))
+    else:
+        h_run = np.array(np.broadcast_to(np.asarray(first_step, dtype=float), (n,)))
+    t = np.full(n, float(times[0]))
+    k_out = np.ones(n, dtype=np.intp)
+    while k_out[0] < T and times[k_out[0]] == times[0]:  # outputs repeated at the start
+        out[:, :, k_out[0]] = y
+        k_out += 1
+    rows = np.arange(n)
+    steps = np.zeros(n, dtype=np.int64)
+    ev = next_event(t, args) if next_event else np.full(n, np.inf)
+    t_pad = np.append(times, np.inf)
+    power = -1.0 / (method.order + 1)
+    rk = isinstance(method, RungeKutta)
+    if rk:
+        a_rows = [np.asarray(a) for a in method.a]
+        b = np.asarray(method.b)
+        err_w = None if method.e is None else np.asarray(method.e)
+        n_stages = len(method.a) + 1
+    f0 = fun(t, y, args) if method.fsal else None
+    passes = 0
+
+    def sub(idx: np.ndarray) -> dict[str, np.ndarray]:
+        return {k: v[idx] for k, v in args.items()}
+
+    with np.errstate(all="ignore"):
+        K = np.empty((n_stages, m, n)) if rk else None
+        while n and k_out.min(initial=T) < T:
+            passes += 1
+            t_out = t_pad[k_out]
+            target = np.minimum(t_out, ev) if next_event else t_out
+            gap = target - t
+            clipped = h_run * (1.0 + 1e-9) >= gap
+            hh = np.where(clipped, gap, h_run)
+            # ---- one step of the method for every run
+            if rk:
+                if K.shape[2] != n:
+                    K = np.empty((n_stages, m, n))
+                flat = K.reshape(n_stages, m * n)
+                K[0] = f0 if method.fsal else fun(t, y, args)
+                for i, a in enumerate(a_rows):
+                    ys = np.dot(a, flat[: i + 1]).reshape(m, n)
+                    ys *= hh
+                    ys += y
+                    K[i + 1] = fun(t + method.c[i] * hh, ys, args)
+                if method.fsal:
+                    y_new, f_new = ys, K[-1]
+                else:
+                    y_new = np.dot(b, flat).reshape(m, n)
+                    y_new *= hh
+                    y_new += y
+                    f_new = None
+                err = None if err_w is None else np.dot(err_w, flat).reshape(m, n)
+                if err is not None:
+                    err *= hh
+            else:
+                J, dT = jac(t, y, args)
+                gh = method.gamma * hh
+                W = -gh * J
+                for i in range(m):
+                    W[i, i] += 1.0
+                k1 = _solve_small(W, f0 + gh * dT)
+                f1 = fun(t + hh / 2, y + hh / 2 * k1, args)
+                k2 = _solve_small(W, f1 - k1) + k1
+                y_new = y + hh * k2
+                f_new = fun(t + hh, y_new, args)
+                k3 = _solve_small(W, f_new - method.e32 * (k2 - f1) - 2.0 * (k1 - f0) + gh * dT)
+                err = hh / 6.0 * (k1 - 2.0 * k2 + k3)
+            # ---- accept or reject, next step
+            if fixed:
+                ok = np.ones(n, dtype=bool)
+                h_next = h_run
+            else:
+                np.abs(err, out=err)
+                if rtol:
+                    err /= atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
+                    if w is not None:
+                        err *= w * atol
+                elif w is not None:
+                    err *= w
+                else:
+                    err *= 1.0 / atol
+                e = err.max(axis=0) if m > 1 else err[0]
+                ok = (e <= 1.0) | (hh <= min_step)  # NaN fails and shrinks the step
+                grown = np.fmax(0.9 * e**power, 0.2)
+                np.fmin(grown, 5.0, out=grown)
+                grown *= hh
+                landed_ok = ok & clipped
+                h_next = np.where(landed_ok, np.maximum(grown, h_run), grown)
+                np.clip(h_next, min_step, max_step, out=h_next)
+            landed = ok & clipped
+            np.copyto(t, target, where=landed)
+            np.add(t, hh, out=t, where=ok & ~clipped)
+            np.copyto(y, y_new, where=ok)
+            if method.fsal:
+                np.copyto(f0, f_new, where=ok)
+            h_run = h_next
+            steps += ok
+            # ---- events (a dose, a switch) where a run has landed on one
+            if next_event:
+                hit_ev = np.flatnonzero(landed & (target == ev))
+                if hit_ev.size:
+                    cap = on_event(hit_ev, t, y, args)
+                    ev[hit_ev] = next_event(t[hit_ev], sub(hit_ev))
+                    if cap is not None and not fixed:
+                        h_run[hit_ev] = np.minimum(h_run[hit_ev], cap)
+                    if method.fsal:
+                        f0[:, hit_ev] = fun(t[hit_ev], y[:, hit_ev], sub(hit_ev))
+            # ---- outputs (every repeat of the same time)
+            hit = np.flatnonzero(landed & (target == t_out))
+            if hit.size:
+                while hit.size:
+                    out[:, rows[hit], k_out[hit]] = y[:, hit]
+                    k_out[hit] += 1
+                    hit = hit[t_pad[k_out[hit]] == t[hit]]
+                # drop finished runs once they are an eighth of the arrays (until then they
+                # step on harmlessly past the end: nothing more is recorded for them)
+                live = k_out < T
+                if 8 * (n - np.count_nonzero(live)) >= n:
+                    steps_all[rows] = steps
+                    n = int(np.count_nonzero(live))
+                    rows, t, y, h_run, k_out, ev = (a[..., live] for a in (rows, t, y, h_run, k_out, ev))
+                    steps = steps[live]
+                    args = sub(live)
+                    if method.fsal:
+                        f0 = f0[:, live]
+    steps_all[rows] = steps
+    return Solution(out, steps_all, passes)
