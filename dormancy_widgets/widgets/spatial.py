@@ -32,6 +32,29 @@ __all__ = ["STATE_COLOURS", "SwitchExplorer", "describe_frame", "lattice_png"]
 STATE_COLOURS = ("#F2F2F2", palette.BLUE, palette.ORANGE, palette.BLACK, palette.REDDISH_PURPLE)
 _RGB = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in STATE_COLOURS], dtype=np.uint8)
 
+#: gives the play widget's icon-only buttons names a screen reader can say (once per page)
+_PLAY_NAMES_JS = """
+(function () {
+  if (window.__dwPlayNames) return;
+  window.__dwPlayNames = true;
+  var names = {'fa-play': 'Play', 'fa-pause': 'Pause', 'fa-stop': 'Stop', 'fa-retweet': 'Repeat'};
+  function fix() {
+    document.querySelectorAll('.dw-explorer .widget-play button').forEach(function (b) {
+      var i = b.querySelector('i');
+      if (!i) return;
+      for (var k in names) {
+        if (i.classList.contains(k) && b.getAttribute('aria-label') !== names[k]) {
+          b.setAttribute('aria-label', names[k]); b.setAttribute('title', names[k]);
+        }
+      }
+    });
+  }
+  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, attributes: true,
+    attributeFilter: ['class']});
+  fix();
+})();
+"""
+
 _CSS = """
 <style>
 .dw-lattice image { image-rendering: pixelated; image-rendering: crisp-edges; }
@@ -134,7 +157,14 @@ class SwitchExplorer(Explorer):
             layout=widgets.Layout(width="420px"),
         )
         self.play = widgets.Play(
-            value=n - 1, min=0, max=n - 1, step=1, interval=70, description="play", tooltip="Animate the run"
+            value=n - 1,
+            min=0,
+            max=n - 1,
+            step=1,
+            interval=70,
+            show_repeat=False,
+            description="play",
+            tooltip="Animate the run",
         )
         widgets.jslink((self.play, "value"), (self.day, "value"))
         self.day.observe(self.safe(self._on_day), "value")
@@ -163,7 +193,7 @@ class SwitchExplorer(Explorer):
             ],
             fig_margin={"top": 50, "bottom": 50, "left": 60, "right": 20},
             title_style={"font-size": palette.FONT_TITLE},
-            layout=widgets.Layout(width="430px", height="440px"),
+            layout=widgets.Layout(width="100%", max_width="430px", min_width="260px", height="440px"),
             animation_duration=0,
             min_aspect_ratio=1.0,
             max_aspect_ratio=1.0,
@@ -195,8 +225,10 @@ class SwitchExplorer(Explorer):
         self._time_scales = (txs, cxs)
         self._count_scale = cys
         self._diam_scale = dys
+        script = html.escape(_PLAY_NAMES_JS, quote=True)
         self.legend = widgets.HTML(
             _CSS
+            + f'<img src="data:," alt="" style="display:none" onerror="{script}">'
             + "<div class='dw-legend' role='list' aria-label='colours of the lattice'>"
             + "".join(
                 f"<span role='listitem'><span class='sw' style='background:{c}'></span>"
