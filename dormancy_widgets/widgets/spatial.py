@@ -209,7 +209,7 @@ class SwitchExplorer(Explorer):
         self.diam = line(txs, dys, color=palette.BLACK, width=3, label="diameter")
         self.now_d = line(txs, dys, color=palette.GREY, dash="dashed", width=2)
         fig_d.marks = [self.band, self.diam, self.now_d]
-        fig_d.legend_location = "top-left"
+        fig_d.legend_location = "bottom-right"
 
         fig_c, cxs, cys = make_figure(
             "Tumour sites by state", "time (days)", "sites (cells)", width="470px", height="220px"
