@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -195,21 +196,24 @@ class App:
     def wait_for_pool(self, kernels: int, timeout: float) -> float:
         """Wait until ``kernels`` kernels have run their lesson up to the explorer; seconds waited.
 
-        A pooled kernel is ready when it has done its imports (over a CPU second) and then
-        sits idle (waiting for a page to take it): under 0.05 CPU s in 2 s.
+        A pooled kernel that got there waits for its page on a websocket to the server
+        (``/voila/query/<kernel id>``): count the kernels holding a connection to its port.
         """
         import psutil
 
         t0 = time.monotonic()
         me = psutil.Process(self.proc.pid)
-        last: dict[int, float] = {}
         while time.monotonic() - t0 < timeout:
-            now = {p.pid: _cpu(p) for p in kernel_processes(me)}
-            ready = [pid for pid, c in now.items() if c > 1.0 and c - last.get(pid, 0.0) < 0.05]
-            if len(ready) >= kernels:
+            waiting = 0
+            for p in kernel_processes(me):
+                try:
+                    conns = p.net_connections(kind="tcp")
+                except Exception:
+                    continue
+                waiting += any(c.raddr and c.raddr.port == self.port for c in conns)
+            if waiting >= kernels:
                 break
-            last = now
-            time.sleep(2.0)
+            time.sleep(1.0)
         return time.monotonic() - t0
 
     def stop(self) -> None:
@@ -364,8 +368,11 @@ async def drag(st: Student, page, moves: int, move_timeout: float, rng: random.R
         st.moves.append(await page.evaluate(_JS_READ))
 
 
-async def _class(urls: list[str], args) -> list[Student]:
-    """Student i opens ``urls[i]``; all within ``args.spread`` s, then all drag a slider."""
+async def _class(urls: list[str], args, mark=None) -> list[Student]:
+    """Student i opens ``urls[i]``; all within ``args.spread`` s, then all drag a slider.
+
+    ``mark()``, if given, is called when everyone has an explorer and when the dragging ends.
+    """
     from playwright.async_api import async_playwright
 
     n = len(urls)
@@ -391,12 +398,16 @@ async def _class(urls: list[str], args) -> list[Student]:
                 )
             )
             # everyone has an explorer (or gave up): "now move the slider"
+            if mark:
+                mark()
             await asyncio.gather(
                 *(
                     drag(st, page, args.moves, args.move_timeout, random.Random(1000 * n + st.i))
                     for st, (_, page) in zip(students, opened)
                 )
             )
+            if mark:
+                mark()
             for context, _ in opened:
                 await context.close()
         finally:
@@ -405,10 +416,23 @@ async def _class(urls: list[str], args) -> list[Student]:
     return students
 
 
-def _browser_cpu() -> float:
-    """CPU seconds of this process's children (Playwright's driver and Chromium), finished ones included."""
-    t = os.times()
-    return t.children_user + t.children_system
+def cpu_snapshot(server) -> dict[str, float]:
+    """CPU seconds so far: kernels, the server itself, browsers (the other children of this process)."""
+    import psutil
+
+    kernels = kernel_processes(server)
+    skip = {server.pid} | {p.pid for p in kernels}
+    try:
+        skip |= {p.pid for p in server.children(recursive=True)}
+        mine = psutil.Process().children(recursive=True)
+    except Exception:
+        mine = []
+    return {
+        "kernels": sum(_cpu(p) for p in kernels),
+        "server": _cpu(server),
+        "browsers": sum(_cpu(p) for p in mine if p.pid not in skip),
+        "wall": time.monotonic(),
+    }
 
 
 def _pool_args(extra: list[str]) -> int:
@@ -430,22 +454,22 @@ def run_class(n: int, args, extra: list[str]) -> dict:
         waited = app.wait_for_pool(pool, timeout=args.deadline / 2) if pool else 0.0
         sampler = Sampler(app.proc.pid)
         sampler.start()
-        cpu_before = {p.pid: _cpu(p) for p in kernel_processes(sampler.server)}
-        server_cpu0, browsers_cpu0 = _cpu(sampler.server), _browser_cpu()
+        marks = [cpu_snapshot(sampler.server)]
         load0 = load_average()
         t0 = time.monotonic()
+        urls = [app.url + "voila/render/" + lesson] * n
+        mark = lambda: marks.append(cpu_snapshot(sampler.server))  # noqa: E731
+        students_run = _class(urls, args, mark)
         try:
-            students = asyncio.run(
-                asyncio.wait_for(_class([app.url + "voila/render/" + lesson] * n, args), args.deadline)
-            )
+            students = asyncio.run(asyncio.wait_for(students_run, args.deadline))
         except TimeoutError:
             why = f"class did not finish within {args.deadline:.0f} s"
             students = [Student(i, failed=why) for i in range(n)]
         wall = time.monotonic() - t0
         sampler.stop()
-        server_cpu = _cpu(sampler.server) - server_cpu0
-        kernel_cpu = sum(c - cpu_before.get(pid, 0.0) for pid, c in sampler.cpu.items())
-        browsers_cpu = _browser_cpu() - browsers_cpu0
+        phases = [
+            {k: b[k] - a[k] for k in a} for a, b in itertools.pairwise(marks)
+        ]  # arriving (up to everyone's explorer), dragging
     finally:
         app.stop()
     firsts = [s.first for s in students if s.first is not None]
@@ -472,12 +496,10 @@ def run_class(n: int, args, extra: list[str]) -> dict:
         "kernel_rss_max_mb": peaks[-1] if peaks else float("nan"),
         "kernel_rss_median_mb": statistics.median(peaks) if peaks else float("nan"),
         "total_rss_peak_mb": sampler.peak_total / MB,
-        "cpu_kernels_s": kernel_cpu,
-        "cpu_server_s": server_cpu,
-        "cpu_browsers_s": browsers_cpu,
+        "cpu_phases": phases,
     }
     print(
-        f"\nN = {n} on {lesson} (app args: {' '.join(extra) or 'none'}; "
+        f"\nN = {n} on {lesson}, students in headless Chromium (app args: {' '.join(extra) or 'none'}; "
         f"load average before {res['load_before']}, after {res['load_after']})"
     )
     if pool:
@@ -505,10 +527,17 @@ def run_class(n: int, args, extra: list[str]) -> dict:
         f"max {res['kernel_rss_max_mb']:.0f} MB; "
         f"kernels + server together peak {res['total_rss_peak_mb']:.0f} MB"
     )
-    print(
-        f"  CPU during the class ({wall:.0f} s): kernels {kernel_cpu:.0f} s, server {server_cpu:.0f} s, "
-        f"browsers {browsers_cpu:.0f} s"
-    )
+    for name, ph in zip(("arriving", "dragging"), phases):
+        moves_done = max(1, len(moves))
+        per = (
+            f"{ph['kernels'] / moves_done * 1000:.0f} ms kernel CPU per move"
+            if name == "dragging"
+            else f"{(ph['kernels'] + ph['server']) / n:.2f} s server-side CPU per student"
+        )
+        print(
+            f"  CPU while {name} ({ph['wall']:.0f} s): kernels {ph['kernels']:.1f} s, "
+            f"server {ph['server']:.1f} s, browsers {ph['browsers']:.1f} s ({per})"
+        )
     return res
 
 
