@@ -2,6 +2,7 @@
 
 python benchmarks/run.py            # all
 python benchmarks/run.py explorers  # those whose file name contains a word
+python benchmarks/run.py memory     # peak memory per model at its largest settings (bench_memory.py)
 """
 
 from __future__ import annotations
