@@ -640,6 +640,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument(
         "--no-lessons-table", dest="lessons_table", action="store_false", help="skip the per-lesson run"
     )
+    p.add_argument("--lessons-only", action="store_true", help="only the per-lesson run")
     p.add_argument("--json", help="also write the figures to this JSON file")
     p.add_argument("--logs", default=str(REPO / "test-artifacts"), help="where the server logs go")
     args = p.parse_args(argv)
@@ -670,10 +671,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"skipped: {exc} (pip install playwright psutil)")
         return []
     results: list[dict] = []
-    if args.lessons_table and not args.students:
+    if args.lessons_table and (not args.students or args.lessons_only):
         results.append({"lessons": lessons_table(args, extra)})
     last = None
-    for n in args.students or [10, 30]:
+    for n in [] if args.lessons_only else args.students or [10, 30]:
         app_args = extra or default_app_args(n, args.lesson)
         last = run_class(n, args, app_args)
         results.append(last)
