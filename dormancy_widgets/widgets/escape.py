@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as widgets
@@ -140,6 +141,21 @@ class EscapeExplorer(Explorer):
         fig_h.legend_location = "top-right"
         fig_r.legend_location = "top-left"
         return [fig_h, fig_r]
+
+    def run(self, params: dict[str, Any]) -> escape.EscapeResult:
+        """The model for ``params``; the lesion sliders report on release while a therapy is given.
+
+        Without therapy a run costs about 5 ms and every lesion slider redraws as it is
+        dragged. A therapy window makes each run several times heavier (the exposure is
+        integrated piece by piece over the window: 35-60 ms of processor time, over the
+        30 ms a drag can wait), so then those sliders, like the therapy's own, redraw when
+        let go; their "on release" tag says so on screen.
+        """
+        treated = float(params["therapy_length"]) > 0 and float(params["kill"]) > 0
+        for name, p in self.model.PARAMS.items():
+            if name not in self.slow_params and not p.categorical:
+                self.controls[name].continuous_update = not treated
+        return super().run(params)
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.exact_h, self.ghost_h), (self.exact_r, self.ghost_r)]
