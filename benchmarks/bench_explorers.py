@@ -114,6 +114,18 @@ def measure(name: str, moves: int = 4, seed: int = 13) -> dict[str, float]:
 
     rng = np.random.default_rng(seed)
     explorer = getattr(dormancy_widgets, name)()
+    model_cpu = [0.0]  # processor time inside the model call (``Explorer.run``)
+    run = explorer.run
+
+    def timed_run(params):
+        c0 = time.process_time()
+        try:
+            return run(params)
+        finally:
+            model_cpu[0] += time.process_time() - c0
+
+    explorer.run = timed_run
+    live_model: list[float] = []
     live: list[float] = []
     release: list[float] = []
     live_cpu: list[float] = []  # processor time of the same moves: what the code costs,
@@ -128,12 +140,14 @@ def measure(name: str, moves: int = 4, seed: int = 13) -> dict[str, float]:
                 value = _random_value(param, rng) if param is not None else _random_view_value(widget, rng)
                 # a dropdown changes on release of the choice; a slider per its continuous_update
                 kind = "live" if getattr(widget, "continuous_update", False) else "release"
+                model_cpu[0] = 0.0
                 c0, t0 = time.process_time(), time.perf_counter()
                 widget.value = value
                 dt = (time.perf_counter() - t0) * 1e3
                 (live if kind == "live" else release).append(dt)
                 if kind == "live":
                     live_cpu.append((time.process_time() - c0) * 1e3)
+                    live_model.append(model_cpu[0] * 1e3)
                 if dt > slowest[kind][1]:
                     slowest[kind] = (f"{pname}@{start or 'defaults'}", dt)
     explorer.reset()
@@ -142,6 +156,7 @@ def measure(name: str, moves: int = 4, seed: int = 13) -> dict[str, float]:
         "live_median_ms": statistics.median(live) if live else float("nan"),
         "live_p95_ms": _p95(live),
         "live_cpu_p95_ms": _p95(live_cpu),
+        "live_model_share": sum(live_model) / sum(live_cpu) if sum(live_cpu) > 0 else float("nan"),
         "release_n": len(release),
         "release_median_ms": statistics.median(release) if release else float("nan"),
         "release_p95_ms": _p95(release),
@@ -170,7 +185,7 @@ def main(names=None) -> dict[str, dict[str, float]]:
     print(
         f"{'explorer':26s} {'live n':>6s} {'median':>8s} {'p95':>8s} {'target':>7s}  "
         f"{'on-release n':>12s} {'median':>8s} {'p95':>8s} {'target':>7s}  "
-        f"{'live CPU p95':>12s}  slowest live move"
+        f"{'live CPU p95':>12s} {'model':>5s}  slowest live move"
     )
     for name in names or EXPLORERS:
         r = measure(name)
@@ -192,12 +207,13 @@ def main(names=None) -> dict[str, dict[str, float]]:
             else f"{0:12d} {'-':>8s} {'-':>8s} {RELEASE_TARGET_MS:5.0f}ms     "
         )
         print(
-            f"{name:26s} {live} {rel} {r['live_cpu_p95_ms']:10.1f}ms  "
+            f"{name:26s} {live} {rel} {r['live_cpu_p95_ms']:10.1f}ms {r['live_model_share']:5.0%}  "
             f"{r['slowest_live']} ({r['slowest_live_ms']:.0f} ms)",
             flush=True,
         )
     print(f"after: {_load()}")
-    print("live CPU p95: processor time of the live moves (wall time minus waiting for a shared core)")
+    print("live CPU p95: processor time of the live moves (wall time minus waiting for a shared core);")
+    print("model: the share of that processor time spent in the model call (the rest: marks, text, messages)")
     return out
 
 
