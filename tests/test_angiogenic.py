@@ -141,7 +141,7 @@ def test_random_parameters_across_the_ranges_match_solve_ivp():
     r = ang.simulate(t, **batch)
     for i, kw in enumerate(draws):
         lnV, lnK = reference_log(t, **kw)
-        alive = lnV >= np.log(ang.ONE_CELL)  # below one cell the numbers mean nothing
+        alive = lnV >= np.log(ang.ONE_CELL_MM3)  # below one cell the numbers mean nothing
         assert alive[-1] or kw["drug"] != "none"
         assert rel(r.V[i][alive], np.exp(lnV[alive])) <= 1e-6, kw
         assert rel(r.K[i][alive], np.exp(lnK[alive])) <= 1e-6, kw
@@ -168,7 +168,7 @@ def test_the_explorer_is_within_one_percent_at_every_corner_of_the_box():
     p = {**kw, "drug": drug, "dose": dose, "interval": interval}
     exact = ang.simulate(ang.DEFAULT_T, **p)
     view = ang.simulate(ang.DEFAULT_T, view=True, **p)
-    alive = exact.lnV >= np.log(ang.ONE_CELL)
+    alive = exact.lnV >= np.log(ang.ONE_CELL_MM3)
     err = np.maximum(np.abs(view.V / exact.V - 1), np.abs(view.K / exact.K - 1))
     worst = float(np.max(np.where(alive, err, 0.0)))
     assert worst <= 0.01, worst
@@ -248,15 +248,15 @@ def test_time_to_one_cubic_centimetre_matches_an_event_search():
 
     hit = lambda s, y: y[0] - 1000.0  # noqa: E731
     sol = solve_ivp(f, (0, 60), [180.0, 625.0], events=hit, rtol=1e-11, atol=1e-9, method="DOP853")
-    assert abs(r.summary()["t_1cm3"] - sol.t_events[0][0]) < 1e-4
-    assert ang.simulate(ang.DEFAULT_T, V0=1500.0).summary()["t_1cm3"] == 0.0
-    assert view_run("angiostatin_dormancy").summary()["t_1cm3"] == math.inf
+    assert abs(r.summary()["days_to_clinical"] - sol.t_events[0][0]) < 1e-4
+    assert ang.simulate(ang.DEFAULT_T, V0=1500.0).summary()["days_to_clinical"] == 0.0
+    assert view_run("angiostatin_dormancy").summary()["days_to_clinical"] == math.inf
 
 
 def test_dormancy_preset_holds_the_tumour_small():
     values = ang.PRESETS["angiostatin_dormancy"].values
     s = view_run("angiostatin_dormancy").summary()
-    assert s["dormant"] and s["V_max"] < 400.0 and abs(s["growth_rate_end"]) < ang.DORMANT_RATE
+    assert s["dormant"] and s["V_max"] < 400.0 and abs(s["growth_rate_final"]) < ang.DORMANT_RATE
     # the preset's dose is the one whose infusion steady state is 180 mm³
     dose = ang.dormant_dose(180.0, **{**values, "dose": 20.0})
     assert math.isclose(values["dose"], dose, rel_tol=0.005)
@@ -330,15 +330,16 @@ def test_removing_suppression_ends_dormancy():
     freed = view_run("suppression_removed")
     np.testing.assert_allclose(freed.V[ang.DEFAULT_T <= 30], held.V[ang.DEFAULT_T <= 30], rtol=1e-9)
     s = freed.summary()
-    assert not s["dormant"] and s["t_1cm3"] > 30.0 and s["V_final"] > 10 * freed.V[ang.DEFAULT_T == 30][0]
+    assert not s["dormant"] and s["days_to_clinical"] > 30.0
+    assert s["V_final"] > 10 * freed.V[ang.DEFAULT_T == 30][0]
 
 
 def test_endostatin_regresses_and_tnp470_only_slows():
     endo = view_run("endostatin_regression").summary()
-    assert endo["V_star_infusion"] == 0.0 and endo["V_final"] < 180.0 and endo["growth_rate_end"] < -0.01
+    assert endo["V_star_infusion"] == 0.0 and endo["V_final"] < 180.0 and endo["growth_rate_final"] < -0.01
     tnp = view_run("tnp470_every_other_day").summary()
     ctrl = ang.simulate(ang.DEFAULT_T).summary()
-    assert ctrl["t_1cm3"] < tnp["t_1cm3"] < math.inf and tnp["V_final"] < ctrl["V_final"]
+    assert ctrl["days_to_clinical"] < tnp["days_to_clinical"] < math.inf and tnp["V_final"] < ctrl["V_final"]
 
 
 def test_a_later_start_or_a_lower_dose_helps_less():

@@ -19,7 +19,7 @@ from dormancy_widgets.models import solvers
 T = cc.DEFAULT_T
 DORMANT = dict(cc.PRESETS["luzzi1998_dormant"].values)
 GROWING = dict(cc.PRESETS["luzzi1998_growing"].values)
-NO_DRUG = {"k": 0.0, "drug_days": 0.0, "t_block": 365.0}
+NO_DRUG = {"k": 0.0, "drug_days": 0.0, "p38i": "off"}
 
 
 def matrix(p: dict, *, drug: bool = False, blocked: bool = False) -> np.ndarray:
@@ -39,7 +39,15 @@ def matrix(p: dict, *, drug: bool = False, blocked: bool = False) -> np.ndarray:
 
 
 def full(**kw) -> dict:
-    return {name: float(kw.get(name, prm.default)) for name, prm in cc.PARAMS.items()}
+    return {
+        name: kw.get(name, prm.default) if prm.categorical else float(kw.get(name, prm.default))
+        for name, prm in cc.PARAMS.items()
+    }
+
+
+def block(p: dict) -> float:
+    """The inhibitor's first day, or infinity when it is off."""
+    return p["t_block"] if p["p38i"] == "on" else math.inf
 
 
 def random_params(rng: np.random.Generator, n: int) -> list[dict]:
@@ -59,6 +67,7 @@ def random_params(rng: np.random.Generator, n: int) -> list[dict]:
                 k=rng.uniform(0, 10),
                 t_drug=rng.uniform(0, 60),
                 drug_days=rng.uniform(0, 30),
+                p38i="on",
                 t_block=rng.uniform(0, 80),
             )
         )
@@ -110,7 +119,7 @@ def test_balanced_start_grows_as_one_exponential():
 
 def piecewise_reference(p: dict, t: np.ndarray, y0: np.ndarray, method: str) -> np.ndarray:
     """(P, Q, D) at ``t`` integrated piece by piece between the switching days."""
-    edges = sorted({0.0, p["t_drug"], p["t_drug"] + p["drug_days"], p["t_block"], float(t[-1])})
+    edges = sorted({0.0, p["t_drug"], p["t_drug"] + p["drug_days"], block(p), float(t[-1])})
     edges = [e for e in edges if e <= t[-1]]
     ref = np.zeros((3, t.size))
     y = y0
@@ -118,7 +127,7 @@ def piecewise_reference(p: dict, t: np.ndarray, y0: np.ndarray, method: str) -> 
         if b <= a:
             continue
         mid = (a + b) / 2
-        A = matrix(p, drug=p["t_drug"] <= mid < p["t_drug"] + p["drug_days"], blocked=mid >= p["t_block"])
+        A = matrix(p, drug=p["t_drug"] <= mid < p["t_drug"] + p["drug_days"], blocked=mid >= block(p))
         sel = (t >= a) & (t < b)
         if method == "solve_ivp":
             sol = solve_ivp(
@@ -146,7 +155,7 @@ def test_matches_solve_ivp_across_drug_and_inhibitor_switches(name):
     if name == "default":
         p = full()
     elif name == "blocked_during_drug":
-        p = full(s=1.0, t_drug=20.0, drug_days=30.0, k=2.0, t_block=35.0)
+        p = full(s=1.0, t_drug=20.0, drug_days=30.0, k=2.0, p38i="on", t_block=35.0)
     else:
         p = full(**cc.PRESETS[name].values)
     r = cc.simulate(T, **p)
@@ -172,7 +181,7 @@ def test_random_settings_match_piecewise_matrix_exponentials():
 
 
 def test_rhs_is_the_matrix_and_rk4_agrees_piece_by_piece():
-    p = full(t_block=90.0)
+    p = full(p38i="on", t_block=90.0)
     r = cc.simulate(T, **p)
     y = np.array([r.P[0], r.Q[0], r.D[0]])
     for a, b in [(0.0, 30.0), (30.0, 44.0), (44.0, 90.0), (90.0, 150.0)]:
@@ -229,7 +238,7 @@ def _piecewise_expm(p: dict, t: np.ndarray, y0) -> np.ndarray:
     """(P, Q, D) at ``t`` as products of 3x3 matrix exponentials (scipy), piece by piece."""
     from scipy.linalg import expm
 
-    cuts = sorted([p["t_drug"], p["t_drug"] + p["drug_days"], float(cc.block_day(p["t_block"]))])
+    cuts = sorted([p["t_drug"], p["t_drug"] + p["drug_days"], block(p)])
     out = []
     for tt in t:
         y, a = np.array(y0, dtype=float), 0.0
@@ -237,7 +246,7 @@ def _piecewise_expm(p: dict, t: np.ndarray, y0) -> np.ndarray:
             if e > a:
                 mid = (a + e) / 2
                 drug = p["t_drug"] <= mid < p["t_drug"] + p["drug_days"]
-                y = expm(matrix(p, drug=drug, blocked=mid >= cc.block_day(p["t_block"])) * (e - a)) @ y
+                y = expm(matrix(p, drug=drug, blocked=mid >= block(p)) * (e - a)) @ y
                 a = e
         out.append(y)
     return np.array(out).T
@@ -257,7 +266,7 @@ def test_state_past_the_reporting_ceiling_is_carried_exactly_across_switch_days(
     np.testing.assert_allclose(got[below], ref[below], rtol=1e-9)
     assert np.all(got[~below] == cc.N_CAP)
     # the same with the drug switched on by a p38 inhibitor day instead (three pieces)
-    q = {**p, "t_block": 90.0}
+    q = {**p, "p38i": "on", "t_block": 90.0}
     r = cc.simulate(t, **q)
     ref = _piecewise_expm(q, t, [r.P[0], r.Q[0], r.D[0]])
     below = ref < cc.N_CAP
@@ -280,12 +289,13 @@ def test_extinction_probability_is_zero_when_g0_cells_neither_wake_nor_die():
 
 def test_batches_with_different_switch_days_equal_single_runs():
     t_drug = np.array([0.0, 10.0, 75.0, 200.0])
-    t_block = np.array([[5.0], [40.0], [365.0]])
-    r = cc.simulate(T, t_drug=t_drug, t_block=t_block, s=0.5)
+    t_block = np.array([[5.0], [40.0], [30.0]])
+    p38i = np.array([["on"], ["on"], ["off"]])
+    r = cc.simulate(T, t_drug=t_drug, p38i=p38i, t_block=t_block, s=0.5)
     assert r.batch_shape == (3, 4)
     for i in range(3):
         for j in range(4):
-            one = cc.simulate(T, t_drug=t_drug[j], t_block=t_block[i, 0], s=0.5)
+            one = cc.simulate(T, t_drug=t_drug[j], p38i=p38i[i, 0], t_block=t_block[i, 0], s=0.5)
             np.testing.assert_allclose(r.P[i, j], one.P, rtol=1e-12)
             np.testing.assert_allclose(r.D[i, j], one.D, rtol=1e-12)
     s = r.summary()
@@ -296,6 +306,8 @@ def test_defaults_and_presets_lie_on_the_slider_grid():
     """A browser rounds a slider's value to its grid when it shows it: values off the grid
     would change on display (and the preset would read as modified)."""
     for name, prm in cc.PARAMS.items():
+        if prm.categorical:
+            continue
         assert prm.step is not None, name
         values = [prm.default] + [pr.values[name] for pr in cc.PRESETS.values() if name in pr.values]
         for v in values:
@@ -329,7 +341,7 @@ def test_dormant_lesion_births_balance_deaths():
     # the calibrated rates are rounded to 4 significant figures: balance holds to 0.02%
     np.testing.assert_allclose(births / deaths, 1.0, rtol=2e-4)
     assert abs(cc.steady_state(**DORMANT)["growth_rate"]) < 1e-5  # doubling or halving > 190 years
-    assert r.summary()["living_end"] == pytest.approx(DORMANT["N0"], rel=1e-3)
+    assert r.summary()["living_final"] == pytest.approx(DORMANT["N0"], rel=1e-3)
     grow = cc.steady_state(**GROWING)
     assert grow["growth_rate"] > 0.1
 
@@ -381,24 +393,24 @@ def test_blocking_p38_interrupts_dormancy():
     before = T <= p["t_block"]
     np.testing.assert_allclose(n[before], p["N0"], rtol=1e-4)
     assert n[-1] > 1e3 * p["N0"]
-    assert r.summary()["ki67_end"] == pytest.approx(cc.steady_state(**GROWING)["ki67"], rel=1e-3)
-    never = cc.simulate(T, **{**p, "t_block": 365.0})
-    assert never.summary()["living_end"] == pytest.approx(p["N0"], rel=1e-3)
+    assert r.summary()["ki67_final"] == pytest.approx(cc.steady_state(**GROWING)["ki67"], rel=1e-3)
+    never = cc.simulate(T, **{**p, "p38i": "off"})
+    assert never.summary()["living_final"] == pytest.approx(p["N0"], rel=1e-3)
 
 
-def test_top_of_the_inhibitor_slider_means_never():
+def test_the_inhibitor_switched_off_means_never():
     t = np.array([0.0, 365.0, 1000.0, 1e5])
-    never = cc.simulate(t, **DORMANT)
-    late = cc.simulate(t, **{**DORMANT, "t_block": 364.0})
+    never = cc.simulate(t, **{**DORMANT, "t_block": 5.0})
+    late = cc.simulate(t, **{**DORMANT, "p38i": "on", "t_block": 364.0})
     assert never.P[-1] + never.Q[-1] < DORMANT["N0"]  # still dormant (and slowly drifting) after 270 years
     assert late.P[-1] == cc.N_CAP  # woken on day 364, the lesion grows to the cap
-    assert cc.block_day(365.0) > 1e6 and cc.block_day(364.0) == 364.0
+    assert cc.block_day("off", 5.0) > 1e6 and cc.block_day("on", 365.0) == 365.0
 
 
 def test_wake_then_treat_kills_more_than_treating_dormant_cells():
     base = cc.PRESETS["chemo_dormant"].values
     sleeping = cc.simulate(T, **base).summary()
-    woken = cc.simulate(T, **{**base, "t_block": 10.0}).summary()
+    woken = cc.simulate(T, **{**base, "p38i": "on", "t_block": 10.0}).summary()
     assert woken["survival_drug"] < 0.25 * sleeping["survival_drug"]
 
 
@@ -491,7 +503,7 @@ def test_explorer_signal_slider_moves_the_proliferating_fraction(explorer):
     assert "births balance deaths" in explorer.readout.value
     # the switch figure marks the current signal on the r0 and ri curves
     np.testing.assert_allclose(explorer.s_marker.x, [1.0, 1.0])
-    r = cc.rates(explorer.result.params)
+    r = cc.rates(**explorer.result.params)
     np.testing.assert_allclose(explorer.s_marker.y, [float(r["r0"]), float(r["ri"])])
     assert np.all(np.diff(explorer.r0_curve.y) >= 0) and np.all(np.diff(explorer.ri_curve.y) <= 0)
 

@@ -180,7 +180,7 @@ def test_default_step_is_what_choose_step_finds():
     # bound the relative error of T itself near 1e-6; h0 is the output spacing
     h = solvers.choose_step(f, (q["E0"], math.log(q["T0"])), immune.DEFAULT_T, rtol=1e-7, h0=4.0)
     assert h == immune.H_DEFAULT
-    assert immune.step(p) == immune.H_DEFAULT
+    assert immune.step(**p) == immune.H_DEFAULT
 
 
 @pytest.mark.parametrize("preset", list(immune.PRESETS))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from strategies import assert_finite_nonnegative, params_strategy
 
 from dormancy_widgets.models import MECHANISMS, mechanism
-from dormancy_widgets.models.base import Result
+from dormancy_widgets.models.base import Output, Result
 from dormancy_widgets.models.params import Param, Preset, validate
 
 
@@ -49,6 +49,36 @@ def test_default_run(model):
     for key, value in s.items():
         assert not (isinstance(value, float) and math.isnan(value)) or "share" in key, key
     assert r.to_csv().count("\n") == len(model.DEFAULT_T) + 1
+
+
+def result_classes(model):
+    """The result classes a mechanism module defines (most have one)."""
+    return [
+        c
+        for c in vars(model).values()
+        if isinstance(c, type) and issubclass(c, Result) and c.__module__ == model.__name__
+    ]
+
+
+def test_summary_keys_are_declared_once(model):
+    """``summary()`` returns exactly the keys its class declares in ``SUMMARY``, in order."""
+    classes = result_classes(model)
+    assert classes
+    for cls in classes:
+        assert cls.SUMMARY, f"{cls.__name__} must declare SUMMARY"
+        for key, out in cls.SUMMARY.items():
+            assert isinstance(out, Output) and out.meaning, key
+    r = model.simulate(model.DEFAULT_T, seed=1)
+    assert list(r.summary()) == list(type(r).SUMMARY)
+    batch = model.simulate(model.DEFAULT_T, seed=1, **{k: [p.default] * 2 for k, p in model.PARAMS.items()})
+    assert list(batch.summary()) == list(type(batch).SUMMARY)
+
+
+def test_lesion_sampler_summary_is_declared():
+    from dormancy_widgets.models import cellcycle
+
+    r = cellcycle.simulate_stochastic(cellcycle.DEFAULT_T[:5], seed=1)
+    assert list(r.summary()) == list(type(r).SUMMARY)
 
 
 def test_every_preset_runs(model):

@@ -142,8 +142,8 @@ def few_cells(seed: int = 2, lesions: int = 2000, cells: int = 10, days: float =
     s = cellcycle.simulate_stochastic([0.0, days], seed=seed, lesions=lesions, **p).summary()
     return (
         f"{lesions:,} dormant lesions of {cells} cells, followed for {days / 365:.0f} years: on average "
-        f"they hold {s['mean_living_end']:.1f} cells (they started with {cells}), but the median lesion "
-        f"holds {s['median_living_end']:.0f}, {100 * s['extinct_share']:.0f}% have died out and "
+        f"they hold {s['mean_living_final']:.1f} cells (they started with {cells}), but the median lesion "
+        f"holds {s['median_living_final']:.0f}, {100 * s['extinct_share']:.0f}% have died out and "
         f"{_share(s['escaped_share'])} grown past 1,000 cells. On average the lesions hold their size; "
         "one by one, chance decides."
     )

@@ -45,7 +45,7 @@ def fate(params: dict[str, Any], days: float = 60.0) -> str:
     s = angiogenic.simulate(np.linspace(0.0, days, int(4 * days) + 1), **params).summary()
     if s["dormant"]:
         return FATE[2]
-    if s["growth_rate_end"] < -angiogenic.DORMANT_RATE or s["below_one_cell"]:
+    if s["growth_rate_final"] < -angiogenic.DORMANT_RATE or s["below_one_cell"]:
         return FATE[3]
     if s["V_final"] >= 0.9 * s["V_star"]:
         return FATE[0]
@@ -61,7 +61,7 @@ def days_to_detect_after_last_dose(preset: str = "suppression_removed") -> float
     """Days from the last dose to 1 cm³ when the inhibitor stops (``inf``: not within 400 days)."""
     p = angiogenic.PRESETS[preset].values
     t = np.linspace(0.0, 400.0, 1601)
-    t1 = float(angiogenic.simulate(t, **p).summary()["t_1cm3"])
+    t1 = float(angiogenic.simulate(t, **p).summary()["days_to_clinical"])
     last = float(p["start"]) + float(p["interval"]) * (float(p["n_doses"]) - 1.0)
     return t1 - last
 

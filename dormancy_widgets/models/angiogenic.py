@@ -85,9 +85,11 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import solvers
-from .base import Result
-from .params import Param, Preset, validate, validate_seed, validate_time
+from . import solvers, units
+from ._util import first_reached, flatten
+from ._util import scalar as _out
+from .base import Output, Result
+from .params import Param, Preset, defaults, validate, validate_seed, validate_time
 
 __all__ = [
     "DEFAULT_STEP",
@@ -141,14 +143,14 @@ VIEW_METHOD = solvers.DOPRI5
 VIEW_TOLERANCE = 2e-4
 
 #: 1 cm³ = 1000 mm³ (about 1e9 cells), the usual size of clinical detection (Udagawa 2008)
-DETECTABLE = 1000.0
+DETECTABLE = units.CLINICAL_MM3
 #: a tumour is "held dormant" when, over the last ``DORMANT_WINDOW`` days, its volume
 #: changes by less than ``DORMANT_RATE`` per day on average (1% a day: a doubling would take
 #: more than two months) and it ends below ``DETECTABLE``. Both are teaching choices.
 DORMANT_RATE = 0.01
 DORMANT_WINDOW = 10.0
 #: below this volume (one cell, at 1e6 cells per mm³) the continuous model means nothing
-ONE_CELL = 1e-6
+ONE_CELL_MM3 = units.ONE_CELL_MM3
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,7 @@ PARAMS: dict[str, Param] = {
             0.0,
             0.0,
             200.0,
-            unit="day",
+            unit="days",
             label="start, first dose",
             doc="day of the first dose",
             integer=True,
@@ -322,14 +324,13 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-#: no drug (the schedule values are the sliders' defaults and have no effect)
-_UNTREATED = {"drug": "none", "dose": 20.0, "start": 0.0, "interval": 1.0, "n_doses": 200.0}
-#: the published fit (Hahnfeldt et al. 1999), as in PARAMS
-_LEWIS_LUNG = {"lambda1": 0.192, "lambda2": 0.0, "b": 5.85, "d": 0.00873, "V0": 180.0, "K0": 625.0}
+#: the published fit (Hahnfeldt et al. 1999) and no drug (the schedule values are the
+#: sliders' defaults and have no effect): every default
+_LEWIS_LUNG = defaults(PARAMS)
 
 PRESETS: dict[str, Preset] = {
     "hahnfeldt1999_control": Preset(
-        {**_LEWIS_LUNG, **_UNTREATED},
+        dict(_LEWIS_LUNG),
         "Hahnfeldt et al. 1999, Cancer Res 59:4770: fit to untreated Lewis lung carcinoma "
         "in mice (V0 180 mm³ and K0 625 mm³ as in public reimplementations of the model)",
         "The untreated tumour grows to the size its own inhibitors allow.",
@@ -340,7 +341,7 @@ PRESETS: dict[str, Preset] = {
     # daily, that dose lets the tumour overshoot to about 300 mm³ (day 10), and it then
     # settles slowly towards about 200 mm³ (221 mm³ on day 200; tests check both).
     "angiostatin_dormancy": Preset(
-        {**_LEWIS_LUNG, "drug": "angiostatin", "dose": 14.1, "start": 0.0, "interval": 1.0, "n_doses": 200.0},
+        {**_LEWIS_LUNG, "drug": "angiostatin", "dose": 14.1},
         "Hahnfeldt et al. 1999, Cancer Res 59:4770: model and angiostatin fit (post-vascular "
         "dormancy of a subcutaneous Lewis lung carcinoma, a vascularised tumour of hundreds of "
         "mm³). The daily dose is a teaching choice: its constant-infusion steady state is the "
@@ -350,20 +351,20 @@ PRESETS: dict[str, Preset] = {
         "dormancy): it overshoots to about 300 mm³, then settles slowly towards 200 mm³.",
     ),
     "suppression_removed": Preset(
-        {**_LEWIS_LUNG, "drug": "angiostatin", "dose": 14.1, "start": 0.0, "interval": 1.0, "n_doses": 30.0},
+        {**_LEWIS_LUNG, "drug": "angiostatin", "dose": 14.1, "n_doses": 30.0},
         "Holmgren et al. 1995, Nat Med 1:149: dormant metastases grow once angiogenesis "
         "suppression is removed (as after removing a primary tumour that releases angiostatin, "
         "O’Reilly et al. 1994, Cell 79:315); stopping after 30 days is a teaching choice",
         "Angiostatin holds the tumour for 30 days, then stops: the tumour escapes.",
     ),
     "endostatin_regression": Preset(
-        {**_LEWIS_LUNG, "drug": "endostatin", "dose": 20.0, "start": 0.0, "interval": 1.0, "n_doses": 200.0},
+        {**_LEWIS_LUNG, "drug": "endostatin", "dose": 20.0},
         "Hahnfeldt et al. 1999, Cancer Res 59:4770: endostatin potency and clearance from the "
         "fit; 20 mg/kg daily is a teaching choice",
         "A daily dose strong enough to make the tumour shrink.",
     ),
     "tnp470_every_other_day": Preset(
-        {**_LEWIS_LUNG, "drug": "TNP-470", "dose": 30.0, "start": 0.0, "interval": 2.0, "n_doses": 200.0},
+        {**_LEWIS_LUNG, "drug": "TNP-470", "dose": 30.0, "interval": 2.0},
         "Hahnfeldt et al. 1999, Cancer Res 59:4770: TNP-470 potency and clearance from the "
         "fit; 30 mg/kg every other day is a teaching choice",
         "A fast-cleared drug every other day slows growth but does not hold the tumour.",
@@ -403,6 +404,25 @@ class AngiogenicResult(Result):
     lnV: np.ndarray
     dlnV: np.ndarray
     STATES: ClassVar[tuple[str, ...]] = ("V", "K")
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "V_star": Output("mm³", "untreated steady state ((b - lambda2) / d)^(3/2)"),
+        "V_star_infusion": Output("mm³", "steady state under a constant infusion of the same mean dose"),
+        "V_final": Output("mm³", "tumour volume at the last output time"),
+        "K_final": Output("mm³", "carrying capacity at the last output time"),
+        "V_max": Output("mm³", "largest tumour volume over the run"),
+        "days_to_clinical": Output("days", "first time V reaches 1 cm³, clinical detection (inf if never)"),
+        "growth_rate_final": Output("/day", "mean growth rate of ln V over the last DORMANT_WINDOW days"),
+        "dormant": Output("", "held dormant: below 1 cm³ and changing by less than DORMANT_RATE a day"),
+        "below_one_cell": Output("", "the final volume is below one cell (1e-6 mm³)"),
+    }
+
+    def dose_days(self) -> np.ndarray:
+        """Days within the run on which a dose is given (empty when untreated); one run only."""
+        p = self.params
+        if str(p["drug"]) == "none" or float(p["dose"]) == 0:
+            return np.zeros(0)
+        days = float(p["start"]) + float(p["interval"]) * np.arange(int(p["n_doses"]))
+        return days[(days >= self.t[0]) & (days <= self.t[-1])]
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers (mm³ and days): steady states, final and largest size, time to
@@ -419,21 +439,11 @@ class AngiogenicResult(Result):
             "V_final": _out(v_final),
             "K_final": _out(self.K[..., -1]),
             "V_max": _out(np.max(self.V, axis=-1)),
-            "t_1cm3": _out(_first_crossing(t, self.lnV, self.dlnV, math.log(DETECTABLE))),
-            "growth_rate_end": _out(rate),
-            "dormant": _bool(dormant),
-            "below_one_cell": _bool(v_final < ONE_CELL),
+            "days_to_clinical": _out(_first_crossing(t, self.lnV, self.dlnV, math.log(DETECTABLE))),
+            "growth_rate_final": _out(rate),
+            "dormant": _out(dormant, bool),
+            "below_one_cell": _out(v_final < ONE_CELL_MM3, bool),
         }
-
-
-def _out(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr
-
-
-def _bool(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=bool)
-    return bool(arr) if arr.ndim == 0 else arr
 
 
 # ----------------------------------------------------------------------------- drug level
@@ -625,7 +635,7 @@ def _integrate(
 ) -> tuple[np.ndarray, ...]:
     """ln V, ln K and d ln V/dt at ``times``, shape ``batch + (len(t),)``."""
     shape = np.broadcast_shapes(*(np.shape(v) for v in p.values()))
-    flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
+    flat = flatten(p, shape)
     fun, jac, y0, args, next_dose, give_dose = _system(flat, float(times[0]), infusion)
     sched = _Schedule(flat)
     events = {"next_event": next_dose, "on_event": give_dose} if sched.any else {}
@@ -720,11 +730,7 @@ def _end_rate(t: np.ndarray, lnV: np.ndarray) -> np.ndarray:
 def _first_crossing(t: np.ndarray, y: np.ndarray, dy: np.ndarray, level: float) -> np.ndarray:
     """First time ``y`` reaches ``level`` (``inf`` if it does not within ``t``; ``t[0]`` if it
     starts there), by cubic Hermite interpolation of ``y`` between the output times."""
-    above = y >= level
-    first = np.argmax(above, axis=-1)
-    never = ~np.any(above, axis=-1)
-    i = np.clip(first - 1, 0, len(t) - 1)
-    j = np.clip(first, 0, len(t) - 1)
+    hit, i, j = first_reached(y >= level)
     take = lambda a, k: np.take_along_axis(a, k[..., None], axis=-1)[..., 0]  # noqa: E731
     h = t[j] - t[i]
     y0, y1, m0, m1 = take(y, i), take(y, j), take(dy, i) * h, take(dy, j) * h
@@ -735,7 +741,7 @@ def _first_crossing(t: np.ndarray, y: np.ndarray, dy: np.ndarray, level: float) 
         ys = (2 * s3 - 3 * s2 + 1) * y0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * y1 + (s3 - s2) * m1
         lo, hi = np.where(ys < level, s, lo), np.where(ys < level, hi, s)
     tc = t[i] + hi * h
-    return np.where(never, np.inf, np.where(first == 0, t[0], tc))
+    return np.where(hit, np.where(j == 0, t[0], tc), np.inf)
 
 
 # ----------------------------------------------------------------------------- helpers

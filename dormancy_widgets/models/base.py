@@ -21,7 +21,11 @@ explorer. The rules, numbered so that reviews can point at them:
 7. ``Result`` is a frozen dataclass (subclass of ``base.Result``) holding ``t``, the validated
    ``params`` and the states named with the paper's symbols. ``STATES`` lists those names
    for export. ``summary()`` returns the headline numbers as a dict (scalars for a single
-   run, arrays of the batch shape otherwise) that readouts, lessons and tests all use.
+   run, arrays of the batch shape otherwise) that readouts, lessons and tests all use;
+   ``SUMMARY`` declares its keys once, each an ``Output(unit, meaning)`` (the contract test
+   checks that ``summary()`` returns exactly these keys; ``docs/models.md`` lists them).
+   Key names: ``<state>_final`` for a value at the last output time, ``days_to_<size>`` for
+   the time a size is first reached.
 8. Module constants: ``STOCHASTIC`` (bool: does ``simulate`` draw random numbers?) and
    ``DEFAULT_T`` (the output times in days that the explorer opens with and the generic
    tests use).
@@ -39,7 +43,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["Result"]
+__all__ = ["Output", "Result"]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One headline number of ``summary()``: its unit (``""`` for a share, a count of
+    nothing in particular, a yes/no or a name) and what it means, in one line. Declared once
+    per result class in ``SUMMARY``; the docs table and the contract test read it."""
+
+    unit: str
+    meaning: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +67,8 @@ class Result:
     STATES: ClassVar[tuple[str, ...]] = ()
     #: unit of ``t`` (every model in this package uses days)
     TIME_UNIT: ClassVar[str] = "days"
+    #: the keys ``summary()`` returns, each with its unit and meaning, in order (rule 7)
+    SUMMARY: ClassVar[Mapping[str, Output]] = {}
 
     @property
     def batch_shape(self) -> tuple[int, ...]:

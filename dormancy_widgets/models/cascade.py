@@ -107,8 +107,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import solvers
-from .base import Result
-from .params import Param, Preset, batch_shape, validate, validate_time
+from ._util import flatten
+from ._util import scalar as _scalar
+from .base import Output, Result
+from .params import Param, Preset, batch_shape, defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -314,7 +316,7 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-_DEFAULTS = {name: p.default for name, p in PARAMS.items()}
+_DEFAULTS = defaults(PARAMS)
 
 # How the luzzi1998 rates were found (the defaults above): fix k_ex + mu_v = 1.5/day,
 # k_m + k_q + mu_s = 1/day, b = 1.4/day, mu_q = 0.01/day, k_w = 1e-4/day, N_mac = 1e4. Then
@@ -355,6 +357,21 @@ PRESETS: dict[str, Preset] = {
         "growth (division rate lowered from 1.4 to 1.0 per day, a teaching choice)",
         "A tissue that slows division: almost no micrometastasis becomes macroscopic.",
     ),
+}
+
+
+_FRACTIONS: dict[str, Output] = {
+    "extravasated": Output("", "injected cells that have left the vessels, as a share of those injected"),
+    "dormant": Output("", "solitary dormant cells, share of the injected"),
+    "solitary": Output("", "solitary cells in the tissue (dormant or settling), share of the injected"),
+    "micrometastases": Output("", "living lesions below N_mac cells, per injected cell"),
+    "macrometastases": Output("", "lesions of at least N_mac cells, per injected cell"),
+    "present": Output("", "living lesions of >= MICRO_MIN cells (Luzzi et al.'s count), per injected cell"),
+    "started": Output("", "lesions founded so far (also lost ones and 1-3-cell clusters), per injected cell"),
+    "lost": Output("", "lesions that died out, per injected cell"),
+    "arrested": Output("", "cells still arrested in the capillaries, share of the injected"),
+    "dead": Output("", "cells that died as single cells, share of the injected"),
+    "share_lesions_lost": Output("", "lesions that died out over those founded (nan if none was founded)"),
 }
 
 
@@ -403,6 +420,21 @@ class CascadeResult(Result):
         "present",
         "largest",
     )
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        **_FRACTIONS,
+        "day": Output("days", "the last output time, which the other numbers describe"),
+        "n_cells": Output("cells", "cells injected"),
+        "n_extravasated": Output("cells", "cells that have left the vessels"),
+        "n_dormant": Output("cells", "solitary dormant cells"),
+        "n_micro": Output("lesions", "micrometastases (living lesions below N_mac cells)"),
+        "n_macro": Output("lesions", "macrometastases (lesions of at least N_mac cells)"),
+        "n_present": Output("lesions", "living lesions of at least MICRO_MIN cells"),
+        "n_started": Output("lesions", "lesions founded so far"),
+        "n_lost": Output("lesions", "lesions that died out"),
+        "largest_lesion": Output("cells", "cells in the largest lesion"),
+        "present_day3": Output("", "present lesions on day 3 per injected cell (nan without a day-3 output)"),
+        "started_day3": Output("", "lesions founded by day 3 per injected cell (nan without a day-3 output)"),
+    }
 
     @property
     def n_cells(self) -> np.ndarray:
@@ -471,11 +503,6 @@ class CascadeResult(Result):
         return out
 
 
-def _scalar(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr
-
-
 def _counts(event: np.ndarray, group: np.ndarray, times: np.ndarray, n_groups: int) -> np.ndarray:
     """How many events of each group have happened by each output time: shape (groups, times)."""
     n_t = times.size
@@ -515,7 +542,7 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> CascadeResult:
     rng = make_rng(seed)
     shape = batch_shape(p)
     n_groups = int(np.prod(shape, dtype=int))
-    flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
+    flat = flatten(p, shape)
     n_t = times.size
 
     n_inj = flat["n_cells"].astype(np.int64)
@@ -688,20 +715,10 @@ def _grow_lesions(
 
 
 def _one_cell_lesion(b: np.ndarray, d: np.ndarray, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(alpha, q) for a lesion founded by one cell ``age`` days ago (Kendall 1948).
-
-    It is extinct with probability ``alpha``; if alive it holds ``k >= 1`` cells with
-    probability ``q (1 - q)**(k - 1)``. With ``r = b - d`` and ``phi = (exp(r a) - 1) / r``:
-    ``alpha = d phi / (1 + b phi)``, ``q = 1 / (1 + b phi)``.
-    """
-    r = b - d
-    ra = r * age
-    small = np.abs(ra) < 1e-8
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        phi = np.where(small, age * (1.0 + ra / 2.0), np.expm1(ra) / np.where(small, 1.0, r))
-        q = 1.0 / (1.0 + b * phi)
-        alpha = np.where(np.isinf(phi), d / np.where(b > 0, b, 1.0), d * phi * q)
-    return alpha, q
+    """(alpha, q) for a lesion founded by one cell ``age`` days ago (Kendall 1948): it is
+    extinct with probability ``alpha``; if alive it holds ``k >= 1`` cells with probability
+    ``q (1 - q)**(k - 1)``. The birth-death sampler's transition over a time ``age``."""
+    return solvers._bd_transition(b, d, age)
 
 
 def _cell_rhs(k: dict[str, np.ndarray]) -> solvers.RHS:

@@ -30,10 +30,10 @@ Entry into and exit from G0 depend on it through a Hill function of the ratio,
 
 No numeric p38/ERK threshold is published: the half-switch ratio ``K``, the steepness
 ``n`` and the Hill shape itself are teaching choices, not measurements. Only the direction
-is from the experiments (more p38 relative to ERK, more arrest). A p38 inhibitor, given from
-day ``t_block`` on, lowers p38 activity 100-fold (``s`` falls by ``P38_BLOCK`` = 2), the
-model's version of the observation that blocking p38 interrupts dormancy; the size of the
-fall is a teaching choice too. ``t_block`` = 365, the top of its range, means no inhibitor.
+is from the experiments (more p38 relative to ERK, more arrest). A p38 inhibitor, switched on
+by ``p38i`` = "on" and given from day ``t_block`` on, lowers p38 activity 100-fold (``s``
+falls by ``P38_BLOCK`` = 2), the model's version of the observation that blocking p38
+interrupts dormancy; the size of the fall is a teaching choice too.
 
 **Starting state.** At day 0 the lesion holds ``N0`` living cells in the composition it
 settles into under the day-0 signal (before any drug or inhibitor): with constant rates the
@@ -88,8 +88,10 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .base import Result
-from .params import Param, Preset, batch_shape, validate, validate_seed, validate_time
+from ._util import first_reached, flatten
+from ._util import scalar as _scalar
+from .base import Output, Result
+from .params import Param, Preset, batch_shape, defaults, validate, validate_seed, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -111,6 +113,7 @@ __all__ = [
     "simulate_stochastic",
     "steady_state",
     "switch",
+    "switch_curves",
 ]
 
 STOCHASTIC = False
@@ -188,7 +191,7 @@ PARAMS: dict[str, Param] = {
             0.2,
             0.02,
             2.0,
-            unit="1/day",
+            unit="/day",
             label="β, division rate",
             doc="divisions per cycling cell per day",
             log=True,
@@ -200,7 +203,7 @@ PARAMS: dict[str, Param] = {
             0.02016,
             0.0,
             1.0,
-            unit="1/day",
+            unit="/day",
             label="μ_p, death rate of cycling cells",
             doc="natural death rate of proliferating cells (without drug)",
             step=1e-5,
@@ -211,7 +214,7 @@ PARAMS: dict[str, Param] = {
             0.003670,
             0.0,
             0.5,
-            unit="1/day",
+            unit="/day",
             label="μ_q, death rate in G0",
             doc="death rate of quiescent (G0) cells",
             step=1e-5,
@@ -222,7 +225,7 @@ PARAMS: dict[str, Param] = {
             0.6152,
             0.0,
             5.0,
-            unit="1/day",
+            unit="/day",
             label="r0_max, fastest entry into G0",
             doc="rate of entering G0 when p38 dominates completely (r₀ = r0_max H)",
             step=1e-4,
@@ -233,7 +236,7 @@ PARAMS: dict[str, Param] = {
             0.02442,
             0.0,
             2.0,
-            unit="1/day",
+            unit="/day",
             label="ri_max, fastest exit from G0",
             doc="rate of leaving G0 when ERK dominates completely (r_i = ri_max (1 − H))",
             step=1e-5,
@@ -265,7 +268,7 @@ PARAMS: dict[str, Param] = {
             0.1293,
             0.001,
             5.0,
-            unit="1/day",
+            unit="/day",
             label="c, clearance of dead cells",
             doc="rate at which dead cells are removed from the lesion",
             step=1e-4,
@@ -298,28 +301,36 @@ PARAMS: dict[str, Param] = {
             1.0,
             0.0,
             10.0,
-            unit="1/day",
+            unit="/day",
             label="k, drug kill rate",
             doc="extra death rate of cycling cells while the drug is given; G0 cells are spared",
             step=0.05,
             source="teaching choice; cycle-specific drugs spare non-dividing cells (Naumov 2003)",
         ),
         Param(
+            "p38i",
+            "off",
+            choices=("off", "on"),
+            label="p38i, p38 inhibitor",
+            doc="whether a p38 inhibitor is given (from day t_block on)",
+            source="Aguirre-Ghiso 2003: blocking p38 interrupts dormancy [sec]",
+        ),
+        Param(
             "t_block",
-            365.0,
+            30.0,
             0.0,
             365.0,
             unit="days",
             label="t_block, p38 inhibitor from",
-            doc="day a p38 inhibitor is started (365, the top of the range: never)",
+            doc="day the p38 inhibitor is started (when p38i is on)",
             step=1.0,
             source="Aguirre-Ghiso 2003: blocking p38 interrupts dormancy [sec]; timing a teaching choice",
         ),
     )
 }
 
-_SHARED = {k: PARAMS[k].default for k in ("beta", "mu_p", "mu_q", "r0_max", "ri_max", "K", "n", "c")}
-_NO_DRUG = {"t_drug": 30.0, "drug_days": 0.0, "k": 0.0, "t_block": 365.0}
+_DEFAULTS = defaults(PARAMS)
+_NO_DRUG = {"drug_days": 0.0, "k": 0.0}
 _LUZZI_CITE = (
     "Luzzi et al. 1998, Am J Pathol 153:865: solitary dormant cells reported as about 2% Ki-67 "
     "and 3% apoptotic, macroscopic tumours 91% and 6% [sec]; Aguirre-Ghiso 2003, Cancer Res "
@@ -328,29 +339,29 @@ _LUZZI_CITE = (
 
 PRESETS: dict[str, Preset] = {
     "luzzi1998_dormant": Preset(
-        {**_SHARED, **_NO_DRUG, "s": 1.0, "N0": 1000.0},
+        {**_DEFAULTS, **_NO_DRUG, "s": 1.0},
         _LUZZI_CITE,
         "Dormant lesion (p38/ERK = 10): about 2% of cells cycle and births balance deaths.",
     ),
     "luzzi1998_growing": Preset(
-        {**_SHARED, **_NO_DRUG, "s": -1.0, "N0": 1000.0},
+        {**_DEFAULTS, **_NO_DRUG, "s": -1.0},
         _LUZZI_CITE,
         "Growing lesion (p38/ERK = 0.1): about 91% of cells cycle.",
     ),
     "chemo_growing": Preset(
-        {**_SHARED, "s": -1.0, "N0": 1000.0, "t_drug": 30.0, "drug_days": 14.0, "k": 1.0, "t_block": 365.0},
+        {**_DEFAULTS, "s": -1.0},
         "Naumov et al. 2003, Breast Cancer Res Treat 82:199: chemotherapy spared non-dividing cells; "
         "growing state calibrated to Luzzi 1998 [sec]; drug schedule a teaching choice",
         "Two weeks of chemotherapy on a growing lesion: the few G0 cells survive and regrow it.",
     ),
     "chemo_dormant": Preset(
-        {**_SHARED, "s": 1.0, "N0": 1000.0, "t_drug": 30.0, "drug_days": 14.0, "k": 1.0, "t_block": 365.0},
+        {**_DEFAULTS, "s": 1.0},
         "Naumov et al. 2003, Breast Cancer Res Treat 82:199: chemotherapy spared non-dividing cells; "
         "dormant state calibrated to Luzzi 1998 [sec]; drug schedule a teaching choice",
         "The same treatment on a dormant lesion: almost every cell is in G0 and survives.",
     ),
     "aguirre2003_p38_blocked": Preset(
-        {**_SHARED, **_NO_DRUG, "s": 1.0, "N0": 1000.0, "t_block": 30.0},
+        {**_DEFAULTS, **_NO_DRUG, "s": 1.0, "p38i": "on", "t_block": 30.0},
         "Aguirre-Ghiso et al. 2003, Cancer Res 63:1684: blocking p38 interrupts dormancy in vivo "
         "[sec]; inhibitor strength and timing are teaching choices",
         "A dormant lesion wakes up when p38 is blocked from day 30.",
@@ -358,16 +369,14 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-#: ``t_block`` at the top of its range means "no inhibitor": the day is then moved beyond any
-#: time ``simulate`` accepts (``validate_time`` stops at 1e6 days)
-_NEVER = PARAMS["t_block"].high
+#: without the inhibitor its day is moved beyond any time ``simulate`` accepts
+#: (``validate_time`` stops at 1e6 days)
 _NEVER_DAY = 1e7
 
 
-def block_day(t_block: ArrayLike) -> np.ndarray:
-    """The day the p38 inhibitor starts, with the top of the slider (365) meaning never."""
-    tb = np.asarray(t_block, dtype=float)
-    return np.where(tb >= _NEVER, _NEVER_DAY, tb)
+def block_day(p38i: ArrayLike, t_block: ArrayLike) -> np.ndarray:
+    """The day the p38 inhibitor starts: ``t_block`` where ``p38i`` is "on", else never."""
+    return np.where(np.asarray(p38i) == "on", np.asarray(t_block, dtype=float), _NEVER_DAY)
 
 
 # --------------------------------------------------------------------------- switch and rates
@@ -378,8 +387,30 @@ def switch(s: ArrayLike, K: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.nda
     return 1.0 / (1.0 + np.exp(-z)), 1.0 / (1.0 + np.exp(z))
 
 
-def rates(p: dict[str, Any], *, drug: ArrayLike = False, blocked: ArrayLike = False) -> dict[str, np.ndarray]:
-    """Per-cell rates (per day) for validated parameters ``p``, with the drug or inhibitor on."""
+#: the signal grid of ``switch_curves``: the whole range of ``s``
+_SIGNAL = np.linspace(PARAMS["s"].low, PARAMS["s"].high, 161)
+
+
+def switch_curves(**params: Any) -> dict[str, np.ndarray]:
+    """Rates of entering (``r0``) and leaving (``ri``) G0, per day, over the whole range of the
+    signal ``s`` (161 points); the other parameters as given. Each array is a fresh copy."""
+    p = validate(PARAMS, params)
+    r = _rates({**p, "s": _SIGNAL})
+    return {
+        "s": _SIGNAL.copy(),
+        "r0": np.array(np.broadcast_to(r["r0"], _SIGNAL.shape)),
+        "ri": np.array(np.broadcast_to(r["ri"], _SIGNAL.shape)),
+    }
+
+
+def rates(*, drug: ArrayLike = False, blocked: ArrayLike = False, **params: Any) -> dict[str, np.ndarray]:
+    """Per-cell rates (per day) for the parameters given (defaults for the rest), with the drug
+    (``drug=True``) or the p38 inhibitor (``blocked=True``) on."""
+    return _rates(validate(PARAMS, params), drug=drug, blocked=blocked)
+
+
+def _rates(p: dict[str, Any], *, drug: ArrayLike = False, blocked: ArrayLike = False) -> dict[str, Any]:
+    """``rates`` for validated parameters ``p``."""
     s = p["s"] - P38_BLOCK * np.asarray(blocked, dtype=float)
     H, notH = switch(s, p["K"], p["n"])
     return {
@@ -396,7 +427,7 @@ def rhs(t: float, y: tuple[ArrayLike, ArrayLike, ArrayLike], **params: Any) -> t
     """(P', Q', D') at time ``t``: the equations that ``simulate`` solves exactly."""
     p = validate(PARAMS, params)
     drug = (p["t_drug"] <= t) & (t < p["t_drug"] + p["drug_days"])
-    r = rates(p, drug=drug, blocked=t >= block_day(p["t_block"]))
+    r = _rates(p, drug=drug, blocked=t >= block_day(p["p38i"], p["t_block"]))
     P, Q, D = (np.asarray(v, dtype=float) for v in y)
     dP = (r["beta"] - r["g_p"] - r["r0"]) * P + r["ri"] * Q
     dQ = r["r0"] * P - (r["ri"] + r["mu_q"]) * Q
@@ -499,14 +530,14 @@ def _propagate(
 def _breakpoints(p: dict[str, Any]) -> np.ndarray:
     """Days on which the rates change, sorted, shape ``batch_shape + (3,)``."""
     shape = batch_shape({k: v for k, v in p.items() if not isinstance(v, str)})
-    days = (p["t_drug"], p["t_drug"] + p["drug_days"], block_day(p["t_block"]))
+    days = (p["t_drug"], p["t_drug"] + p["drug_days"], block_day(p["p38i"], p["t_block"]))
     b = np.stack([np.broadcast_to(x, shape) for x in days], axis=-1)
     return np.sort(b, axis=-1)
 
 
 def _piece_rates(p: dict[str, Any], at: np.ndarray) -> dict[str, np.ndarray]:
     drug = (p["t_drug"] <= at) & (at < p["t_drug"] + p["drug_days"])
-    return rates(p, drug=drug, blocked=at >= block_day(p["t_block"]))
+    return _rates(p, drug=drug, blocked=at >= block_day(p["p38i"], p["t_block"]))
 
 
 def _shown(y: tuple[np.ndarray, ...], log_scale: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -567,7 +598,7 @@ def _evolve(p: dict[str, Any], y0: tuple[np.ndarray, ...], times: np.ndarray) ->
 
 def _steady(p: dict[str, Any]) -> dict[str, np.ndarray]:
     """Long-run growth rate and mix under the day-0 signal (no drug, no inhibitor)."""
-    r = rates(p)
+    r = _rates(p)
     g = _eig(r)
     f = g.frac
     flux = p["mu_p"] * f + p["mu_q"] * g.qfrac
@@ -588,11 +619,6 @@ def _start(p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- results
-def _scalar(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr
-
-
 @dataclass(frozen=True, eq=False)
 class CellCycleResult(Result):
     """``P`` proliferating, ``Q`` quiescent (G0) and ``D`` dead cells, each ``batch_shape + (len(t),)``."""
@@ -601,10 +627,36 @@ class CellCycleResult(Result):
     Q: np.ndarray
     D: np.ndarray
     STATES: ClassVar[tuple[str, ...]] = ("P", "Q", "D")
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "ki67_steady": Output("", "P/(P+Q) in the mix the lesion settles into under the day-0 signal"),
+        "apoptotic_steady": Output("", "D/(P+Q+D) in that mix"),
+        "growth_rate": Output("/day", "growth rate of that mix (negative: shrinking)"),
+        "doubling_time": Output("days", "doubling time of that mix (inf if it does not grow)"),
+        "ki67_final": Output("", "proliferating share of the living cells at the last output time"),
+        "living_final": Output("cells", "living cells (P+Q) at the last output time"),
+        "P_drop_drug": Output("", "share by which the proliferating cells fell over the treatment window"),
+        "Q_drop_drug": Output("", "share by which the quiescent cells fell over the treatment window"),
+        "survival_drug": Output("", "living cells at the end of treatment over those at its start"),
+        "quiescent_share_after_drug": Output("", "Q/(P+Q) when the treatment ends"),
+        "living_before_drug": Output("cells", "living cells when the treatment starts"),
+        "regrow_day": Output("days", "first day after treatment the lesion regains its pre-treatment size"),
+    }
 
     @property
     def living(self) -> np.ndarray:
         return self.P + self.Q
+
+    @property
+    def ki67(self) -> np.ndarray:
+        """Proliferating (Ki-67 positive) share of the living cells over time, P/(P+Q); 0 when none."""
+        living = self.living
+        return np.where(living > 0, self.P / np.where(living > 0, living, 1.0), 0.0)
+
+    @property
+    def apoptotic(self) -> np.ndarray:
+        """Dead share of all cells over time, D/(P+Q+D), the apoptotic index; 0 when none."""
+        total = self.living + self.D
+        return np.where(total > 0, self.D / np.where(total > 0, total, 1.0), 0.0)
 
     def at(self, day: ArrayLike) -> dict[str, np.ndarray]:
         """Exact P, Q, D on ``day`` (a number, or an array broadcasting with the batch)."""
@@ -618,7 +670,7 @@ class CellCycleResult(Result):
         * ``ki67_steady``, ``apoptotic_steady``: P/(P+Q) and D/(P+Q+D) in the mix the lesion
           settles into under the day-0 signal; ``growth_rate`` (1/day) and ``doubling_time``
           (days; ``inf`` if not growing) of that state.
-        * ``ki67_end``, ``living_end``: proliferating fraction and living cells at the last time.
+        * ``ki67_final``, ``living_final``: proliferating fraction and living cells at the last time.
         * ``P_drop_drug``, ``Q_drop_drug``: fraction by which the proliferating and the quiescent
           compartments fell from the start to the end of the treatment window;
           ``survival_drug``: living cells at its end over living cells at its start;
@@ -640,8 +692,8 @@ class CellCycleResult(Result):
                 np.where(lam > 0, math.log(2.0) / np.where(lam > 0, lam, 1.0), np.inf)
             )
         last = living[..., -1]
-        out["ki67_end"] = _scalar(np.where(last > 0, self.P[..., -1] / np.where(last > 0, last, 1.0), 0.0))
-        out["living_end"] = _scalar(last)
+        out["ki67_final"] = _scalar(np.where(last > 0, self.P[..., -1] / np.where(last > 0, last, 1.0), 0.0))
+        out["living_final"] = _scalar(last)
 
         t0 = p["t_drug"]
         t1 = p["t_drug"] + p["drug_days"]
@@ -668,10 +720,7 @@ def _first_crossing(t: np.ndarray, y: np.ndarray, after: ArrayLike, level: Array
     """First time > ``after`` at which ``y`` climbs back to ``level`` (log-linear interpolation)."""
     after = np.asarray(after, dtype=float)[..., None]
     level = np.asarray(level, dtype=float)[..., None]
-    up = (y >= level) & (t > after)
-    hit = up.any(axis=-1)
-    j = np.argmax(up, axis=-1)
-    jp = np.maximum(j - 1, 0)
+    hit, jp, j = first_reached((y >= level) & (t > after))
     ta, tb = np.take(t, jp), np.take(t, j)
     ya = np.take_along_axis(y, jp[..., None], axis=-1)[..., 0]
     yb = np.take_along_axis(y, j[..., None], axis=-1)[..., 0]
@@ -690,6 +739,12 @@ class StochasticCellCycleResult(CellCycleResult):
     """Counts of single lesions: ``P``, ``Q``, ``D`` have shape ``batch_shape + (lesions, len(t))``."""
 
     cap: int = 1000
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "extinct_share": Output("", "share of the lesions with no living cell at the last output time"),
+        "escaped_share": Output("", "share of the lesions that reached the cap of living cells"),
+        "mean_living_final": Output("cells", "mean living cells per lesion at the last output time"),
+        "median_living_final": Output("cells", "median living cells per lesion at the last output time"),
+    }
 
     def summary(self) -> dict[str, Any]:
         """Shares of lesions extinct or escaped (reached ``cap`` living cells) at the last time,
@@ -698,8 +753,8 @@ class StochasticCellCycleResult(CellCycleResult):
         return {
             "extinct_share": _scalar(np.mean(living == 0, axis=-1)),
             "escaped_share": _scalar(np.mean(living >= self.cap, axis=-1)),
-            "mean_living_end": _scalar(np.mean(living, axis=-1)),
-            "median_living_end": _scalar(np.median(living, axis=-1)),
+            "mean_living_final": _scalar(np.mean(living, axis=-1)),
+            "median_living_final": _scalar(np.median(living, axis=-1)),
         }
 
 
@@ -753,7 +808,7 @@ def extinction_probability(**params: Any) -> dict[str, Any]:
     Returns ``{"P": x_P, "Q": x_Q}``.
     """
     p = validate(PARAMS, params)
-    r = rates(p)
+    r = _rates(p)
     b, mp, mq, r0, ri = r["beta"], r["g_p"], r["mu_q"], r["r0"], r["ri"]
     e = ri + mq
     # substitute x_Q: β x² − (β + μ_p + r₀ − r₀ r_i/e) x + μ_p + r₀ μ_q/e = 0
@@ -804,10 +859,9 @@ def simulate_stochastic(
     rng = make_rng(seed)
     shape = batch_shape(p) + (int(lesions),)
     size = int(np.prod(shape, dtype=int))
-    flat = {k: np.broadcast_to(np.asarray(v)[..., None], shape).reshape(-1) for k, v in p.items()}
+    flat = flatten(p, shape, trailing=1)
     st = _steady(p)
-    f = np.broadcast_to(np.asarray(st["ki67"])[..., None], shape).reshape(-1)
-    rho0 = np.broadcast_to(np.asarray(st["rho0"])[..., None], shape).reshape(-1)
+    f, rho0 = flatten({"f": st["ki67"], "rho0": st["rho0"]}, shape, trailing=1).values()
     n0 = flat["N0"].astype(np.int64)
     P = rng.binomial(n0, f).astype(np.int64)
     Q = n0 - P
@@ -822,7 +876,7 @@ def simulate_stochastic(
     tcur = np.zeros(size)
     ptr = np.zeros(size, dtype=np.int64)
     horizon = float(times[-1])
-    flat["t_block"] = block_day(flat["t_block"])
+    flat["t_block"] = block_day(flat["p38i"], flat["t_block"])
     bps = np.stack([flat["t_drug"], flat["t_drug"] + flat["drug_days"], flat["t_block"]], axis=-1)
     step_p = np.array([1, -1, -1, 1, 0])  # divide, die in cycle, enter G0, leave G0, die in G0
     step_q = np.array([0, 0, 1, -1, -1])
@@ -832,7 +886,7 @@ def simulate_stochastic(
         pl = {k: v[live] for k, v in flat.items()}
         tc = tcur[live]
         drug = (pl["t_drug"] <= tc) & (tc < pl["t_drug"] + pl["drug_days"])
-        r = rates(pl, drug=drug, blocked=tc >= pl["t_block"])
+        r = _rates(pl, drug=drug, blocked=tc >= pl["t_block"])
         Pl, Ql = P[live], Q[live]
         w = np.stack([Pl * r["beta"], Pl * r["g_p"], Pl * r["r0"], Ql * r["ri"], Ql * r["mu_q"]], axis=-1)
         cum = np.cumsum(w, axis=-1)

@@ -115,9 +115,11 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .base import Result
+from . import units
+from ._util import scalar as _scalar
+from .base import Output, Result
 from .growth import CLINICAL, MICROSCOPIC, doublings
-from .params import Param, Preset, batch_shape, validate, validate_time
+from .params import Param, Preset, batch_shape, defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -146,9 +148,9 @@ __all__ = [
 
 STOCHASTIC = True
 
-DAYS_PER_YEAR = 365.25
-#: mean month length; months in plots and readouts are days / 30.44
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
+#: (from ``units``) months in plots and readouts are days / DAYS_PER_MONTH (30.44)
+DAYS_PER_YEAR = units.DAYS_PER_YEAR
+DAYS_PER_MONTH = units.DAYS_PER_MONTH
 
 #: ten years after surgery at a quarter-month resolution
 DEFAULT_T = np.linspace(0.0, 120 * DAYS_PER_MONTH, 481)
@@ -343,27 +345,13 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-_D2004 = {
-    "m_a": 0.25,
-    "m_s": 0.6,
-    "surgery": "on",
-    "p_a": 0.35,
-    "p_s": 0.25,
-    "k": 0.08,
-    # Td and sigma: least squares on the peak months (9, 29); see the module docstring and
-    # tests/test_escape.py::test_demicheli2004_fit_is_the_grid_optimum
-    "Td": 31.5,
-    "sigma": 0.35,
-    "therapy_start": 30.0,
-    "therapy_length": 0.0,
-    "kill": 0.003,
-    "specificity": 1.0,
-    "n_patients": 1173,
-}
+# the defaults are the demicheli2004 values. Td and sigma: least squares on the peak months
+# (9, 29); see the module docstring and tests/test_escape.py::test_demicheli2004_fit_is_the_grid_optimum
+_D2004 = defaults(PARAMS)
 
 PRESETS: dict[str, Preset] = {
     "demicheli2004": Preset(
-        _D2004,
+        dict(_D2004),
         "Demicheli et al. 2004, Breast Cancer Res 6:R689: hazard of local-regional and/or distant "
         "first recurrence within 4 years of mastectomy alone peaks at 8-10 and 28-30 months in the "
         "node-positive PREMENOPAUSAL subgroup of a 1,173-patient series (postmenopausal: one broad "
@@ -378,13 +366,13 @@ PRESETS: dict[str, Preset] = {
         "The same patients if surgery woke nothing: only spontaneous escape.",
     ),
     "adjuvant_cycle_specific": Preset(
-        {**_D2004, "therapy_start": 30.0, "therapy_length": 180.0, "kill": 0.003, "specificity": 1.0},
+        {**_D2004, "therapy_length": 180.0},
         "Fidler 1988, Isr J Med Sci 24:456: early therapy, before residual disease is evident; "
         "a cycle-specific drug from month 1 to 7 (dose and kill rate are teaching choices)",
         "Six months of a cycle-specific drug from month 1: it hits woken lesions, not dormant ones.",
     ),
     "adjuvant_non_specific": Preset(
-        {**_D2004, "therapy_start": 30.0, "therapy_length": 180.0, "kill": 0.003, "specificity": 0.0},
+        {**_D2004, "therapy_length": 180.0, "specificity": 0.0},
         "Naumov et al. 2003, Breast Cancer Res Treat 82:199 (doxorubicin spared solitary dormant "
         "cells): a hypothetical drug that also kills non-dividing cells reaches dormant lesions "
         "(same schedule as adjuvant_cycle_specific; a teaching counterfactual)",
@@ -813,6 +801,18 @@ class EscapeResult(Result):
     h_cohort: np.ndarray
     R_cohort: np.ndarray
     STATES: ClassVar[tuple[str, ...]] = ("h", "R", "h0", "R0", "h_cohort", "R_cohort")
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "peak1_months": Output("months", "month of the first peak of the relapse hazard (inf: none)"),
+        "peak2_months": Output("months", "month of the second peak (inf: none)"),
+        "peak_ratio": Output("", "second over first peak month (nan without two peaks)"),
+        "relapse_18m": Output("", "share of patients relapsed by 18 months"),
+        "relapse_5y": Output("", "share of patients relapsed by 5 years"),
+        "relapse_5y_untreated": Output("", "the same without the therapy"),
+        "relapse_averted_5y": Output("", "share of patients whose relapse by 5 years the therapy averts"),
+        "averted_share_early": Output("", "share of those averted relapses due by 18 months (nan: none)"),
+        "cohort_relapse_final": Output("", "share of the simulated cohort relapsed at the last output time"),
+        "relapse_final": Output("", "exact share relapsed at the last output time"),
+    }
 
     @property
     def months(self) -> np.ndarray:
@@ -852,11 +852,6 @@ class EscapeResult(Result):
             "cohort_relapse_final": _scalar(self.R_cohort[..., -1]),
             "relapse_final": _scalar(self.R[..., -1]),
         }
-
-
-def _scalar(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr
 
 
 def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> EscapeResult:

@@ -43,8 +43,10 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .base import Result
-from .params import Param, Preset, validate, validate_seed, validate_time
+from . import units
+from ._util import scalar as _scalar
+from .base import Output, Result
+from .params import Param, Preset, defaults, validate, validate_seed, validate_time
 
 __all__ = [
     "CELLS_PER_MM3",
@@ -76,10 +78,10 @@ LAWS = ("exponential", "logistic", "gompertz")
 
 STOCHASTIC = False
 #: twelve years at about nine-day resolution
-DEFAULT_T = np.linspace(0.0, 12 * 365.25, 481)
+DEFAULT_T = np.linspace(0.0, 12 * units.DAYS_PER_YEAR, 481)
 
 #: 1e9 cells per cm^3, i.e. 1e6 per mm^3: the usual conversion (Udagawa 2008; Norton 1988).
-CELLS_PER_MM3 = 1e6
+CELLS_PER_MM3 = units.CELLS_PER_MM3
 
 #: Exponential growth is unbounded; it is capped here so that arrays stay finite. No
 #: tumour gets near it: a host dies near 1e12 cells (about a kilogram).
@@ -106,7 +108,7 @@ MICROSCOPIC = DetectionLimit(
 )
 CLINICAL = DetectionLimit(
     "clinical",
-    1e9,
+    units.CLINICAL_CELLS,
     "1 cm³ (10⁹ cells)",
     "about the smallest tumour found by palpation or routine imaging",
     "clinical detection at about 1 cm / 1e9 cells (Udagawa 2008; Norton 1988)",
@@ -193,9 +195,11 @@ PARAMS: dict[str, Param] = {
     )
 }
 
+_DEFAULTS = defaults(PARAMS)
+
 PRESETS: dict[str, Preset] = {
     "norton1988": Preset(
-        {"law": "gompertz", "N0": 1.0, "Td": 30.0, "Ninf": 3e12, "t_pause": 0.0, "pause": 0.0},
+        dict(_DEFAULTS),
         "Norton 1988, Cancer Res 48:7067: an unadorned Gompertz curve fits human breast cancer "
         "data (proposed as the alternative to Speer et al. 1984, whose identical-early-growth "
         "assumption Norton rejects). Only the plateau size N∞ is taken from Norton (reported as "
@@ -203,12 +207,12 @@ PRESETS: dict[str, Preset] = {
         "Unadorned Gompertz growth from one cell, no plateau (only N∞ is from Norton 1988).",
     ),
     "exponential": Preset(
-        {"law": "exponential", "N0": 1.0, "Td": 30.0, "Ninf": 3e12, "t_pause": 0.0, "pause": 0.0},
+        {**_DEFAULTS, "law": "exponential"},
         "Udagawa 2008, APMIS 116:615: 1e9 cells is about 30 doublings from one cell",
         "Constant doubling time: the simplest picture of growth.",
     ),
     "speer1984_plateau": Preset(
-        {"law": "gompertz", "N0": 1.0, "Td": 30.0, "Ninf": 3e12, "t_pause": 365.0, "pause": 1095.0},
+        {**_DEFAULTS, "t_pause": 365.0, "pause": 1095.0},
         "Speer et al. 1984, Cancer Res 44:4124: an identical Gompertz start interrupted by "
         "random growth plateaus (here one 3-year plateau after the first year, a teaching "
         "choice); the rival of Norton 1988, who rejects the identical start",
@@ -216,7 +220,7 @@ PRESETS: dict[str, Preset] = {
         "(Norton 1988 proposes an unadorned Gompertz instead).",
     ),
     "growth_arrest_below_detection": Preset(
-        {"law": "gompertz", "N0": 1.0, "Td": 30.0, "Ninf": 1e8, "t_pause": 0.0, "pause": 0.0},
+        {**_DEFAULTS, "Ninf": 1e8},
         "Udagawa 2008, APMIS 116:615: growth can plateau below the detection limit "
         "(plateau size 1e8 cells is a teaching choice)",
         "A lesion whose growth levels off before it can ever be found.",
@@ -230,6 +234,18 @@ class GrowthResult(Result):
 
     N: np.ndarray
     STATES: ClassVar[tuple[str, ...]] = ("N",)
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        **{
+            f"days_to_{lim.key}": Output("days", f"time to reach {lim.label} (inf if never)")
+            for lim in DETECTION_LIMITS
+        },
+        "doublings_to_clinical": Output("doublings", "doublings from N0 to clinical detection (10⁹ cells)"),
+        "doublings_to_lethal": Output("doublings", "doublings from N0 to a lethal burden (10¹² cells)"),
+        "share_below_microscopic": Output(
+            "", "share of the time to clinical detection spent below the microscopic limit (nan if never)"
+        ),
+        "N_final": Output("cells", "cells at the last output time"),
+    }
 
     def summary(self) -> dict[str, Any]:
         """Days to reach each detection limit (``inf`` if never), doublings, invisible share."""
@@ -248,11 +264,6 @@ class GrowthResult(Result):
         out["share_below_microscopic"] = _scalar(np.minimum(share, 1.0))
         out["N_final"] = _scalar(self.N[..., -1])
         return out
-
-
-def _scalar(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr
 
 
 def _rate(p: dict[str, Any]) -> np.ndarray:

@@ -99,8 +99,9 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .base import Result
-from .params import Param, Preset, batch_shape, validate, validate_time
+from ._util import scalar as _scalar
+from .base import Output, Result
+from .params import Param, Preset, batch_shape, defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -225,7 +226,7 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-_BASE = {"mu": 1e-5, "q_v": 0.1, "q_0": 1e-6, "n": 1e6, "Td": 1.0, "clones": 50, "mice": 5}
+_BASE = defaults(PARAMS)
 
 PRESETS: dict[str, Preset] = {
     "fidler_kripke1977": Preset(
@@ -282,6 +283,26 @@ class HeterogeneityResult(Result):
     valid: np.ndarray
     origin_share: np.ndarray
     STATES: ClassVar[tuple[str, ...]] = ("N", "M", "F")
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "generations": Output("generations", "doublings of each clone's culture before injection"),
+        "cells_per_clone": Output("cells", "cells in each clone's culture at injection"),
+        "variant_fraction": Output("", "share of metastatic variants in the parent culture"),
+        "expected_variant_fraction": Output("", "that share expected: 1 - (1 - mu)^generations"),
+        "share_clones_with_variants": Output("", "share of the clones that carry at least one variant"),
+        "mean_clones": Output("colonies", "mean lung colonies per mouse, injected with a clone"),
+        "vmr_clones": Output("", "variance-to-mean ratio of the colonies over the clones"),
+        "mean_parent": Output("colonies", "mean lung colonies per mouse, injected from the parent culture"),
+        "vmr_parent": Output("", "variance-to-mean ratio of the colonies over the parent subsamples"),
+        "vmr_ratio": Output("", "vmr_clones / vmr_parent: well above 1 if variants arose before injection"),
+        "max_clones": Output("colonies", "most colonies in any mouse injected with a clone"),
+        "efficiency_parent": Output("", "colonies per injected cell, parent culture"),
+        "n_injected": Output("cells", "cells each mouse received: n, or all of a clone that holds fewer"),
+        "dose_capped": Output("", "a clone held fewer cells than n"),
+        "share_metastases_from_variants": Output("", "share of the colonies founded by variant cells"),
+        "share_top_clone": Output("", "share of the parent's colonies expected from its top founder clone"),
+        "clones_for_half": Output("clones", "fewest founder clones giving half of the parent's colonies"),
+        "share_clones_for_half": Output("", "those clones as a share of all clones"),
+    }
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers of the assay (``nan`` where a ratio has a zero denominator)."""
@@ -314,7 +335,7 @@ class HeterogeneityResult(Result):
             "efficiency_parent": _scalar(mean_p / n_inj),
             #: cells each mouse actually received: n, or the clone's share when it holds fewer
             "n_injected": _scalar(n_inj),
-            "dose_capped": _scalar_bool(n_inj < np.broadcast_to(p["n"], shape)),
+            "dose_capped": _scalar(n_inj < np.broadcast_to(p["n"], shape), bool),
             "share_metastases_from_variants": _scalar(from_variants),
             "share_top_clone": _scalar(self.origin_share[..., 0]),
             "clones_for_half": _scalar(half),
@@ -355,16 +376,6 @@ class FluctuationTest:
             f"variance/mean {self.vmr_parent:.3g} ({mice} mice)\n"
             f"  clones' ratio / subsamples' ratio = {self.ratio:.3g}"
         )
-
-
-def _scalar(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr
-
-
-def _scalar_bool(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=bool)
-    return bool(arr) if arr.ndim == 0 else arr
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -100,8 +100,10 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .base import Result
-from .params import Param, Preset, batch_shape, validate, validate_seed, validate_time
+from . import units
+from ._util import scalar
+from .base import Output, Result
+from .params import Param, Preset, batch_shape, defaults, validate, validate_seed, validate_time
 from .solvers import rk4
 
 __all__ = [
@@ -174,7 +176,7 @@ _HEADING_CHUNK = 250.0
 DORMANT_FRACTION = 0.1
 
 #: Below one cell a tumour counts as eliminated (the model's cell numbers are continuous).
-ONE_CELL = 1.0
+ONE_CELL = units.ONE_CELL
 
 #: Kuznetsov et al. 1994's dimensionless parameters and the length of one unit of their
 #: time in days (REFERENCES.md §4, read from BioModels BIOMD0000000762): published values
@@ -346,30 +348,31 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-_PUBLISHED = {k: PARAMS[k].default for k in ("s", "p", "g", "m", "d", "a", "b", "n", "E0", "T0", "c")}
+#: the published fit and no suppression: every default
+_PUBLISHED = defaults(PARAMS)
 
 PRESETS: dict[str, Preset] = {
     "kuznetsov1994_dormancy": Preset(
-        {**_PUBLISHED, "t_supp": 300.0, "supp": 0.0},
+        dict(_PUBLISHED),
         "Kuznetsov, Makalkin, Taylor & Perelson 1994, Bull Math Biol 56:295 (BCL1 lymphoma in "
         "mice); parameter values from BioModels BIOMD0000000762",
         "The published fit: the tumour settles into dormancy in damped oscillations.",
     ),
     "large_inoculum_escape": Preset(
-        {**_PUBLISHED, "T0": 2e8, "t_supp": 300.0, "supp": 0.0},
+        {**_PUBLISHED, "T0": 2e8},
         "Kuznetsov et al. 1994, Bull Math Biol 56:295 (bistability); the inoculum of 2e8 cells "
         "is a teaching choice above the saddle's separatrix",
         "Same immune system, larger start: the tumour is beyond the threshold and grows.",
     ),
     "immunosuppression_escape": Preset(
-        {**_PUBLISHED, "t_supp": 300.0, "supp": 0.6},
+        {**_PUBLISHED, "supp": 0.6},
         "Koebel et al. 2007, Nature 450:903: equilibrium tumours grow out when T cells or IFN-γ "
         "are removed; here recruitment p is cut by 60% from day 300 (teaching choice) in the "
         "Kuznetsov et al. 1994 model",
         "A dormant tumour escapes once immunosuppression starts.",
     ),
     "uhr1991_cytostatic": Preset(
-        {**_PUBLISHED, "n": 1.101e-8, "c": 3.0, "t_supp": 300.0, "supp": 0.0},
+        {**_PUBLISHED, "n": 1.101e-8, "c": 3.0},
         "Uhr, Tucker, May, Siu & Vitetta 1991, Cancer Res 51:5045s and Vitetta et al. 1997, Blood "
         "89:4425: in BCL1 lymphoma most dormant cells are in cell-cycle arrest; killing n cut "
         "tenfold and arrest c = 3 per 10⁶ effectors are teaching choices on the Kuznetsov et al. "
@@ -378,7 +381,7 @@ PRESETS: dict[str, Preset] = {
         "most tumour cells from dividing.",
     ),
     "strong_surveillance_elimination": Preset(
-        {**_PUBLISHED, "s": 1e5, "t_supp": 300.0, "supp": 0.0},
+        {**_PUBLISHED, "s": 1e5},
         "Kuznetsov et al. 1994, Bull Math Biol 56:295 (tumour-free state stable when s > a d / n); "
         "s = 1e5 cells/day is a teaching choice",
         "A larger effector supply: the tumour is eliminated.",
@@ -431,7 +434,12 @@ def _log_rhs(
     return f_arrest
 
 
-def step(p: dict[str, Any]) -> float:
+def step(**params: Any) -> float:
+    """The RK4 step (days) ``simulate`` takes for these parameters (a batch: one step for all)."""
+    return _step(validate(PARAMS, params))
+
+
+def _step(p: dict[str, Any]) -> float:
     """The RK4 step for a validated batch: ``H_DEFAULT``, shorter where a rate is fast.
 
     RK4 is stable for decay rates up to about 2.8 / h and oscillation frequencies up to
@@ -462,6 +470,29 @@ class ImmuneResult(Result):
     E: np.ndarray
     T: np.ndarray
     STATES: ClassVar[tuple[str, ...]] = ("E", "T")
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "E_final": Output("cells", "effector cells at the last output time"),
+        "T_final": Output("cells", "tumour cells at the last output time"),
+        "approaches": Output("", "stable state the run heads to: tumour-free, dormant, large tumour or none"),
+        "E_eq": Output("cells", "effector cells at that state"),
+        "T_eq": Output("cells", "tumour cells at that state"),
+        "distance_decades": Output("decades", "how far the run ends from that state (log10 distance)"),
+        "dormant": Output("", "the run ends within 0.1 decade of a dormant state"),
+        "eliminated": Output("", "fewer than one tumour cell at the end"),
+        "period_days": Output("days", "period of the oscillation around that state (inf: none)"),
+        "damping_days": Output("days", "time for the deviation from that state to shrink e-fold"),
+        "E_dormant": Output("cells", "effector cells at the dormant state (nan: none)"),
+        "T_dormant": Output("cells", "tumour cells at the dormant state (nan: none)"),
+        "escaped": Output("", "the run heads to the large-tumour state"),
+        "heading_days": Output("days", "days beyond the last time the run needed to reach its state"),
+        "escape_day": Output("days", "day after which it stays above ESCAPE_CELLS (inf: not yet)"),
+        "arrested_fraction": Output("", "share of tumour cells in cytostatic arrest at the last time"),
+        "arrested_fraction_eq": Output("", "the same share at the state the run heads to"),
+        "T_max": Output("cells", "most tumour cells over the run"),
+        "T_min": Output("cells", "fewest tumour cells over the run"),
+        "n_equilibria": Output("", "how many equilibria the final system has"),
+        "suppressed": Output("", "immunosuppression is on at the last output time"),
+    }
 
     @property
     def suppressed(self) -> np.ndarray:
@@ -514,7 +545,7 @@ class ImmuneResult(Result):
         pe = np.where(self.suppressed, p["p"] * (1.0 - p["supp"]), p["p"])
         q = {k: _fast(np.asarray(v)) for k, v in p.items()}
         f = _log_rhs(q, _fast(np.asarray(pe)), math.exp if shape == () else np.exp)
-        h = min(2.0, 4.0 * step(p))  # only the basin matters here, not the last digits
+        h = min(2.0, 4.0 * _step(p))  # only the basin matters here, not the last digits
         y: tuple[Any, ...] = (E, np.log(np.maximum(T, 1e-300)))
         elapsed = 0.0
         while np.any(np.isinf(days) & (slot >= 0)) and elapsed < HEADING_DAYS:
@@ -615,16 +646,7 @@ class ImmuneResult(Result):
 
 
 def _scalar(x: Any) -> Any:
-    arr = np.asarray(x)
-    if arr.ndim:
-        return arr
-    if arr.dtype.kind == "b":
-        return bool(arr)
-    if arr.dtype.kind in "iu":
-        return int(arr)
-    if arr.dtype.kind in "US":
-        return str(arr)
-    return float(arr)
+    return scalar(x, None)
 
 
 def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> ImmuneResult:
@@ -648,7 +670,7 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> ImmuneResult:
     inner = np.unique(switches[(switches > times[0]) & (switches < times[-1])])
     grid = np.union1d(times, inner)
     bounds = [float(times[0]), *inner.tolist(), float(times[-1])]
-    h = step(p)
+    h = _step(p)
     exp = math.exp if shape == () else np.exp
     y: tuple[Any, ...] = (q["E0"], np.log(q["T0"]))
     parts_E: list[np.ndarray] = []

@@ -95,8 +95,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import cascade, solvers
-from .base import Result
-from .params import Param, Preset, batch_shape, validate, validate_time
+from ._util import flatten
+from ._util import scalar as _scalar
+from .base import Output, Result
+from .params import Param, Preset, batch_shape, defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -283,7 +285,7 @@ PARAMS: dict[str, Param] = {
     )
 }
 
-_DEFAULTS = {name: p.default for name, p in PARAMS.items()}
+_DEFAULTS = defaults(PARAMS)
 
 
 # ----------------------------------------------------------------------------- dissemination
@@ -337,7 +339,7 @@ def expected_dissemination(**params: Any) -> dict[str, np.ndarray]:
     """
     p = validate(PARAMS, params)
     shape = batch_shape(p)
-    delivered, arrived = _expected_routing({k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()})
+    delivered, arrived = _expected_routing(flatten(p, shape))
     return {"delivered": delivered.reshape(shape + (_O,)), "arrived": arrived.reshape(shape + (_O,))}
 
 
@@ -422,6 +424,27 @@ class NicheResult(Result):
     arrived: np.ndarray
 
     STATES: ClassVar[tuple[str, ...]] = tuple(f"{c}_{o}" for o in ORGANS for c in COMPARTMENTS)
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "day": Output("days", "the last output time, which the other numbers describe"),
+        **{
+            key: value
+            for o in ORGANS
+            for key, value in (
+                (f"delivered_{o}", Output("cells", f"cells the blood delivers to the {o}")),
+                (f"arrived_{o}", Output("cells", f"cells arrested in the {o}'s capillaries")),
+                (f"dormant_{o}", Output("cells", f"solitary dormant cells in the {o}")),
+                (f"growing_{o}", Output("lesions", f"living lesions in the {o} (micro + macro)")),
+                (f"macro_{o}", Output("lesions", f"macrometastases in the {o}")),
+            )
+        },
+        "n_dormant": Output("cells", "solitary dormant cells, all organs"),
+        "n_micro": Output("lesions", "micrometastases, all organs"),
+        "n_macro": Output("lesions", "macrometastases, all organs"),
+        "n_started": Output("lesions", "lesions founded so far, all organs"),
+        "n_lost": Output("lesions", "lesions that died out, all organs"),
+        "n_arrived": Output("cells", "cells arrested in any organ"),
+        "flow_share": Output("", "share of the organ-to-organ spread in lesions due to flow, not soil"),
+    }
 
     def __getattr__(self, name: str) -> np.ndarray:
         # only called for names that are not fields: "<compartment>_<organ>"
@@ -460,11 +483,6 @@ class NicheResult(Result):
         split = flow_soil(float(self.t[-1]), **self.params)
         out["flow_share"] = _scalar(split["flow_share"])
         return out
-
-
-def _scalar(x: ArrayLike) -> Any:
-    arr = np.asarray(x, dtype=float)
-    return float(arr) if arr.ndim == 0 else arr
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -535,7 +553,7 @@ def simulate(t: ArrayLike, *, seed: int | np.random.Generator | None = None, **p
     p = validate(PARAMS, params)
     shape = batch_shape(p)
     n_batch = int(np.prod(shape, dtype=int))
-    flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
+    flat = flatten(p, shape)
     rng = make_rng(seed)
     n_t = times.size
     n_groups = n_batch * _O
@@ -676,7 +694,7 @@ def expected_fractions(t: ArrayLike, **params: Any) -> dict[str, np.ndarray]:
     times = validate_time(t)
     p = validate(PARAMS, params)
     shape = batch_shape(p)
-    flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
+    flat = flatten(p, shape)
     arrived = _expected_routing(flat)[1].reshape(-1)
     chain = _chain(times, flat) * arrived[:, None, None]
     names = ("arrested", "settling", "dormant", "extravasated", "started", "dead")
@@ -700,7 +718,7 @@ def flow_soil(day: float, **params: Any) -> dict[str, Any]:
     """
     p = validate(PARAMS, params)
     shape = batch_shape(p)
-    flat = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in p.items()}
+    flat = flatten(p, shape)
     times = validate_time([0.0, day])
     eff = _chain(times, flat)[:, 4, -1].reshape(-1, _O)
     arrived = _expected_routing(flat)[1]

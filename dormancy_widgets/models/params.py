@@ -18,6 +18,7 @@ __all__ = [
     "Param",
     "Preset",
     "batch_shape",
+    "defaults",
     "param_table",
     "rng",
     "validate",
@@ -248,6 +249,11 @@ def rng(seed: Any = None) -> np.random.Generator:
     shared by the steps of a model."""
     seed = validate_seed(seed)
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def defaults(params: Mapping[str, Param]) -> dict[str, Any]:
+    """Every parameter's default, by name: the base a preset changes a few values of."""
+    return {name: p.default for name, p in params.items()}
 
 
 def param_table(params: Mapping[str, Param]) -> list[dict[str, str]]:

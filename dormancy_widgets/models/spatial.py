@@ -96,8 +96,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Result
+from ._util import scalar
+from .base import Output, Result
 from .params import Param, Preset, validate, validate_time
+from .params import rng as make_rng
 
 __all__ = [
     "DEFAULT_T",
@@ -162,7 +164,7 @@ PARAMS: dict[str, Param] = {
         0.8,
         0.1,
         2.0,
-        unit="1/day",
+        unit="/day",
         label="r, division rate",
         doc="divisions per day of a well-oxygenated tumour cell with room",
         source="teaching choice: a cell cycle of about a day; Naumov 2006 found similar "
@@ -173,7 +175,7 @@ PARAMS: dict[str, Param] = {
         0.02,
         0.0,
         0.5,
-        unit="1/day",
+        unit="/day",
         label="a, apoptosis rate",
         doc="basal apoptosis of living tumour cells, per day",
         source="teaching choice; dormant lesions show >3x the apoptosis of growing ones "
@@ -194,7 +196,7 @@ PARAMS: dict[str, Param] = {
         0.02,
         0.01,
         2.0,
-        unit="1/day",
+        unit="/day",
         log=True,
         label="lysis, debris clearance",
         doc="rate at which necrotic debris is cleared and the lesion closes over it",
@@ -216,7 +218,7 @@ PARAMS: dict[str, Param] = {
         0.0,
         0.0,
         0.2,
-        unit="1/day",
+        unit="/day",
         label="switch_rate, angiogenic switch rate",
         doc="chance per day that a lesion holding hypoxic cells switches to the angiogenic "
         "phenotype (0: never)",
@@ -238,7 +240,7 @@ PARAMS: dict[str, Param] = {
         0.0,
         0.0,
         1.0,
-        unit="1/day",
+        unit="/day",
         label="kill, immune killing at the rim",
         doc="extra death rate of living tumour cells that touch host tissue",
         source="teaching choice (lesson 04 treats immune control in detail)",
@@ -305,6 +307,18 @@ class SpatialResult(Result):
     deaths: np.ndarray
 
     STATES: ClassVar[tuple[str, ...]] = STATES
+    SUMMARY: ClassVar[dict[str, Output]] = {
+        "diameter_final_mm": Output("mm", "lesion diameter at the last output time"),
+        "diameter_max_mm": Output("mm", "largest diameter over the run"),
+        "cells_final": Output("cells", "lattice sites holding tumour cells (living or necrotic) at the end"),
+        "necrotic_fraction": Output("", "necrotic share of the tumour sites at the end"),
+        "proliferating_fraction": Output("", "proliferating share of the living tumour sites at the end"),
+        "growth_mm_per_day_end": Output("mm/day", "diameter change a day over the last DORMANT_WINDOW days"),
+        "t_switch": Output("days", "day of the angiogenic switch (inf: none)"),
+        "switched": Output("", "the switch happened within the run"),
+        "dormant": Output("", "the diameter changed by less than DORMANT_CHANGE over the last window"),
+        "extinct": Output("", "no tumour cell is left"),
+    }
 
     @property
     def cells(self) -> np.ndarray:
@@ -356,10 +370,8 @@ class SpatialResult(Result):
 
 
 def _out(x: Any) -> Any:
-    arr = np.asarray(x)
-    if arr.ndim:
-        return arr
-    return bool(arr) if arr.dtype == bool else float(arr)
+    """A summary value: booleans stay booleans, counts become floats."""
+    return scalar(x, bool if np.asarray(x).dtype == bool else float)
 
 
 # --------------------------------------------------------------------------- oxygen
@@ -662,7 +674,7 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
         force = np.broadcast_to(np.asarray(force_at, dtype=float), shape).reshape(bsz).copy()
         if np.any(np.isnan(force)) or np.any(force < 0):
             raise ValueError(f"force_at = {force_at!r} is not allowed: give a day from 0 (or None).")
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     g = initial_grid(flat["spacing"], rng, bsz)
 
     col = (slice(None), None, None)

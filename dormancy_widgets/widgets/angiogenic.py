@@ -35,7 +35,7 @@ def fmt_mm3(v: float) -> str:
         return f"{v:,.0f} mm³"
     if v >= 1:
         return f"{v:.3g} mm³"
-    if v >= angiogenic.ONE_CELL:
+    if v >= angiogenic.ONE_CELL_MM3:
         return f"{v:.1g} mm³"
     return "less than one cell"
 
@@ -59,7 +59,7 @@ def describe_run(result: angiogenic.AngiogenicResult) -> str:
         f"{fmt_mm3(s['V_star'])} (the steady state ((b − λ2)/d)^(3/2))."
     ]
     head = _schedule_words(p)
-    rate = 100 * s["growth_rate_end"]
+    rate = 100 * s["growth_rate_final"]
     if s["below_one_cell"]:
         fate = f"the tumour regresses below one cell by day {days:g}: in this model, eradicated"
     elif s["dormant"]:
@@ -67,14 +67,14 @@ def describe_run(result: angiogenic.AngiogenicResult) -> str:
             f"the tumour is <b>held dormant</b> at {fmt_mm3(s['V_final'])} on day {days:g} "
             f"(changing {rate:+.1f}% a day over the last {angiogenic.DORMANT_WINDOW:g} days)"
         )
-    elif s["growth_rate_end"] < -angiogenic.DORMANT_RATE:
+    elif s["growth_rate_final"] < -angiogenic.DORMANT_RATE:
         fate = f"the tumour regresses, to {fmt_mm3(s['V_final'])} on day {days:g} ({rate:+.1f}% a day)"
     elif s["V_final"] >= angiogenic.DETECTABLE:
         fate = f"the tumour is <b>not held dormant</b>: it reaches {fmt_mm3(s['V_final'])} by day {days:g}"
     else:
         fate = f"the tumour is still growing ({rate:+.1f}% a day), {fmt_mm3(s['V_final'])} on day {days:g}"
     text.append(f"{head}, {fate}.")
-    t1 = s["t_1cm3"]
+    t1 = s["days_to_clinical"]
     if t1 == 0:
         text.append("It starts above 1 cm³ (1000 mm³, clinically detectable).")
     elif math.isfinite(t1):
@@ -255,7 +255,7 @@ class AngiogenicExplorer(Explorer):
         with self.detect.hold_sync():
             self.detect.x = np.array([t[0], t[-1]])
             self.detect.y = np.full(2, angiogenic.DETECTABLE)
-        days = _dose_days(result)
+        days = result.dose_days()
         low = max(float(min(V.min(), K.min())), floor)
         with self.doses.hold_sync():
             self.doses.x, self.doses.y = days, np.full(days.size, low)
@@ -285,12 +285,3 @@ class AngiogenicExplorer(Explorer):
 
 #: the parameters of the tumour itself (the untreated reference depends on these alone)
 _TUMOUR = ("lambda1", "lambda2", "b", "d", "V0", "K0")
-
-
-def _dose_days(result: angiogenic.AngiogenicResult) -> np.ndarray:
-    """Days within the run on which a dose is given (empty when untreated)."""
-    p = result.params
-    if str(p["drug"]) == "none" or float(p["dose"]) == 0:
-        return np.zeros(0)
-    days = float(p["start"]) + float(p["interval"]) * np.arange(int(p["n_doses"]))
-    return days[(days >= result.t[0]) & (days <= result.t[-1])]

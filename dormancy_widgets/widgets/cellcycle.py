@@ -10,17 +10,15 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..models import cellcycle
-from ..models.params import validate
 from . import palette
 from .base import Explorer, ghost_line, line, make_figure, scale_toggle, view_slider
 
-__all__ = ["CellularDormancyExplorer", "cells", "percent", "switch_curves"]
+__all__ = ["CellularDormancyExplorer", "cells", "percent"]
 
 #: floor of the log axis: less than one cell is not a lesion
 _LOG_FLOOR = 1.0
 #: output resolution of the explorer's runs (days)
 _DT = 0.5
-_SIGNAL = np.linspace(cellcycle.PARAMS["s"].low, cellcycle.PARAMS["s"].high, 161)
 
 #: (state, legend label, colour, dash) of the three stacked bands, bottom to top
 _BANDS = (
@@ -50,18 +48,6 @@ def cells(n: float) -> str:
     exp = int(math.floor(math.log10(n)))
     sup = str(exp).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
     return f"{n / 10**exp:.1f} × 10{sup}"
-
-
-def switch_curves(**params: Any) -> dict[str, np.ndarray]:
-    """Rates of entering (r₀) and leaving (r_i) G0 over the whole signal range, for a plot."""
-    p = validate(cellcycle.PARAMS, params)
-    r = cellcycle.rates({**p, "s": _SIGNAL})
-    # copies: the marks get their own writable arrays, not views of shared ones
-    return {
-        "s": _SIGNAL.copy(),
-        "r0": np.array(np.broadcast_to(r["r0"], _SIGNAL.shape)),
-        "ri": np.array(np.broadcast_to(r["ri"], _SIGNAL.shape)),
-    }
 
 
 def _band(t: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +196,7 @@ class CellularDormancyExplorer(Explorer):
             "The ERK/p38 switch (shape: a teaching choice)",
             "s = log₁₀(p38/ERK)",
             "rate (per day)",
-            x_scale=bq.LinearScale(min=float(_SIGNAL[0]), max=float(_SIGNAL[-1])),
+            x_scale=bq.LinearScale(min=cellcycle.PARAMS["s"].low, max=cellcycle.PARAMS["s"].high),
             y_scale=bq.LinearScale(min=0.0),
             width="460px",
             height="320px",
@@ -282,7 +268,7 @@ class CellularDormancyExplorer(Explorer):
             self.window_label.y = [label_y]
             self.window_label.text = ["drug" if treated else ""]
         tb = float(p["t_block"])
-        blocked = tb < t[-1]
+        blocked = str(p["p38i"]) == "on" and tb < t[-1]
         with self.block_line.hold_sync():
             self.block_line.x = np.array([tb, tb]) if blocked else np.zeros(0)
             self.block_line.y = np.array([y_lo, y_max]) if blocked else np.zeros(0)
@@ -291,16 +277,12 @@ class CellularDormancyExplorer(Explorer):
             self.block_label.y = [y_max / 8.0 if log else 0.8 * y_max]
             self.block_label.text = ["p38 inhibitor" if blocked else ""]
 
-        living = P + Q
-        ki67 = np.where(living > 0, P / np.where(living > 0, living, 1.0), 0.0)
-        allc = living + D
-        apo = np.where(allc > 0, D / np.where(allc > 0, allc, 1.0), 0.0)
         with self.ki67.hold_sync():
             self.ki67.x = t
-            self.ki67.y = 100.0 * ki67
+            self.ki67.y = 100.0 * result.ki67
         with self.apoptotic.hold_sync():
             self.apoptotic.x = t
-            self.apoptotic.y = 100.0 * apo
+            self.apoptotic.y = 100.0 * result.apoptotic
         lz = cellcycle.LUZZI1998
         for key, mark in self.luzzi_lines.items():
             with mark.hold_sync():
@@ -308,14 +290,14 @@ class CellularDormancyExplorer(Explorer):
                 mark.y = np.full(2, 100.0 * lz[key]["ki67"])
         self.luzzi_label.x = [0.02 * float(t[-1])] * 2
 
-        sw = switch_curves(**{k: v for k, v in p.items()})
+        sw = cellcycle.switch_curves(**p)
         with self.r0_curve.hold_sync():
             self.r0_curve.x = sw["s"]
             self.r0_curve.y = sw["r0"]
         with self.ri_curve.hold_sync():
             self.ri_curve.x = sw["s"]
             self.ri_curve.y = sw["ri"]
-        r_now = cellcycle.rates(p)
+        r_now = cellcycle.rates(**p)
         rmax = float(max(np.max(sw["r0"]), np.max(sw["ri"]), 1e-6))
         with self.s_marker.hold_sync():
             self.s_marker.x = np.array([float(p["s"]), float(p["s"])])
@@ -378,10 +360,10 @@ class CellularDormancyExplorer(Explorer):
         else:
             text.append("No drug is given.")
         tb = float(p["t_block"])
-        if tb < t_end:
+        if str(p["p38i"]) == "on" and tb < t_end:
             text.append(f"From day {tb:.0f} a p38 inhibitor lowers p38/ERK 100-fold, and cells leave G0.")
         text.append(
-            f"At day {t_end:.0f} the lesion holds {cells(s['living_end'])} living cells, "
-            f"{percent(s['ki67_end'])} of them cycling."
+            f"At day {t_end:.0f} the lesion holds {cells(s['living_final'])} living cells, "
+            f"{percent(s['ki67_final'])} of them cycling."
         )
         return " ".join(text)

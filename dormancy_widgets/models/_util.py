@@ -1,0 +1,54 @@
+"""Small array helpers shared by the mechanism modules (numpy only).
+
+Each does one thing every model needs and used to write for itself: hand a 0-d result back
+as a Python number, flatten a parameter batch into one axis, and find the output interval in
+which a series first reaches a level. Random numbers have one source too: ``params.rng``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["first_reached", "flatten", "scalar"]
+
+
+def scalar(x: ArrayLike, dtype: Any = float) -> Any:
+    """``x`` as an array of ``dtype`` (``None``: keep its own), or a Python number when 0-d.
+
+    A single run's ``summary()`` gives plain floats (bools, ints, strings with ``dtype=None``
+    or ``dtype=bool``); a batch gives arrays of the batch shape.
+    """
+    arr = np.asarray(x) if dtype is None else np.asarray(x, dtype=dtype)
+    return arr.item() if arr.ndim == 0 else arr
+
+
+def flatten(values: Mapping[str, Any], shape: tuple[int, ...], *, trailing: int = 0) -> dict[str, np.ndarray]:
+    """Each value broadcast to ``shape`` and laid out on one axis (row-major, like ``reshape(-1)``).
+
+    ``trailing`` adds that many length-1 axes to each value first, so that parameters of
+    ``batch_shape`` broadcast against a ``shape`` with extra trailing axes (lesions, cells).
+    """
+    out = {}
+    for k, v in values.items():
+        arr = np.asarray(v)
+        arr = arr.reshape(arr.shape + (1,) * trailing)
+        out[k] = np.broadcast_to(arr, shape).reshape(-1)
+    return out
+
+
+def first_reached(reached: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where a series first reaches a level, along the last (time) axis.
+
+    ``reached`` is a boolean array (``y >= level``, with any extra condition). Returns
+    ``(hit, before, at)``: whether it ever does, the index of the output time just before the
+    first ``True`` (0 when that is the first time) and the index of the first ``True`` (0 when
+    it never is). Callers interpolate between ``before`` and ``at`` in their own way.
+    """
+    hit = reached.any(axis=-1)
+    at = np.argmax(reached, axis=-1)
+    before = np.maximum(at - 1, 0)
+    return hit, before, at
