@@ -139,7 +139,7 @@ def tight_reference(q: dict[str, Any]) -> np.ndarray:
 
 def _rel_err(lnV: np.ndarray, lnK: np.ndarray, ref: np.ndarray) -> float:
     """Largest |X / X_ref - 1| over V and K, where the reference tumour holds at least one cell."""
-    alive = ref[0] >= np.log(angiogenic.ONE_CELL)
+    alive = ref[0] >= np.log(angiogenic.ONE_CELL_MM3)
     err = np.maximum(np.abs(np.expm1(lnV - ref[0])), np.abs(np.expm1(lnK - ref[1])))
     return float(np.max(np.where(alive, err, 0.0)))
 

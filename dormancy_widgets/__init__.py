@@ -8,6 +8,8 @@ widgets; import ``dormancy_widgets.models`` alone for headless use.
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
+from . import registry
+
 try:
     __version__ = version("dormancy-widgets")
 except PackageNotFoundError:  # running from a source tree that is not installed
@@ -22,15 +24,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'dormancy_widgets' has no attribute {name!r}")
 
 
-__all__ = [
-    "AngiogenicExplorer",
-    "CascadeExplorer",
-    "CellularDormancyExplorer",
-    "EscapeExplorer",
-    "GrowthExplorer",
-    "HeterogeneityExplorer",
-    "ImmuneExplorer",
-    "NicheExplorer",
-    "SwitchExplorer",
-    "__version__",
-]
+#: the explorers (one per mechanism of ``registry.MECHANISMS``) and the version
+__all__ = [*sorted(registry.explorers()), "__version__"]

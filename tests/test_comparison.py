@@ -12,7 +12,7 @@ def table():
 
 
 def test_shapes_and_finite(table):
-    shape = (len(comparison.MECHANISMS), len(comparison.INTERVENTIONS))
+    shape = (len(comparison.DORMANCY_KINDS), len(comparison.INTERVENTIONS))
     assert table.fold.shape == shape and table.nadir.shape == shape
     assert table.size.shape == shape + (366,)
     assert np.all(np.isfinite(table.size)) and np.all(table.size > 0)
@@ -22,7 +22,7 @@ def test_shapes_and_finite(table):
 
 def test_untreated_lesions_stay_flat(table):
     """The premise of the comparison: all three start dormant and stay so for a year."""
-    for mech in comparison.MECHANISMS:
+    for mech in comparison.DORMANCY_KINDS:
         assert 0.9 < table.get(mech, "none") < 1.1, mech
         assert table.get(mech, "none", "nadir") > 0.9, mech
 
@@ -63,13 +63,13 @@ def test_cell_cycle_row_is_the_cell_cycle_model(table):
 
 
 def test_every_cell_without_a_model_term_says_so(table):
-    for mech in comparison.MECHANISMS:
+    for mech in comparison.DORMANCY_KINDS:
         assert (mech, "none") not in table.notes
         for what in comparison.INTERVENTIONS[1:]:
             assert table.notes.get((mech, what)), (mech, what)
     assert "assumed no effect" in table.notes[("immune equilibrium", "surgery")]
     rows = table.rows()
-    assert [r["mechanism"] for r in rows] == list(comparison.MECHANISMS)
+    assert [r["mechanism"] for r in rows] == list(comparison.DORMANCY_KINDS)
     assert rows[2]["immunosuppression"] == table.get("immune equilibrium", "immunosuppression")
 
 
@@ -82,7 +82,7 @@ def test_table_widget_says_it_in_words(table):
     from dormancy_widgets.widgets.escape import comparison_table
 
     text = comparison_table(table).value
-    for word in (*comparison.MECHANISMS, *comparison.INTERVENTIONS):
+    for word in (*comparison.DORMANCY_KINDS, *comparison.INTERVENTIONS):
         assert word in text
     immune_row = text.split("immune equilibrium</th>")[1].split("</tr>")[0]
     cells = immune_row.split("<td")[1:]

@@ -7,21 +7,12 @@ widget, plotting or IPython library, so the models run headless (tests, scripts,
 from importlib import import_module
 from types import ModuleType
 
+from .. import registry
 from . import base, growth, params, solvers
 from .params import Param, Preset, validate
 
-#: every mechanism module, in lesson order
-MECHANISMS = (
-    "growth",
-    "cellcycle",
-    "angiogenic",
-    "immune",
-    "cascade",
-    "heterogeneity",
-    "escape",
-    "niche",
-    "spatial",
-)
+#: every mechanism module, in lesson order (declared in ``dormancy_widgets.registry``)
+MECHANISMS: tuple[str, ...] = tuple(m.name for m in registry.MECHANISMS)
 
 
 def mechanism(name: str) -> ModuleType:

@@ -56,14 +56,15 @@ from . import angiogenic, cellcycle, immune
 __all__ = [
     "CHEMO_DAYS",
     "CHEMO_KILL",
+    "DORMANCY_KINDS",
     "FOLLOW_UP_DAYS",
     "INTERVENTIONS",
-    "MECHANISMS",
     "Comparison",
     "compare",
 ]
 
-MECHANISMS = ("cell-cycle arrest", "angiogenic balance", "immune equilibrium")
+#: the three kinds of dormancy compared (one model each); not ``models.MECHANISMS``
+DORMANCY_KINDS = ("cell-cycle arrest", "angiogenic balance", "immune equilibrium")
 INTERVENTIONS = ("none", "chemotherapy", "anti-angiogenic", "immunosuppression", "surgery")
 
 #: the chemotherapy course: days given and extra death rate of cycling cells (1/day), as in the
@@ -96,7 +97,7 @@ class Comparison:
     days: np.ndarray
     size: np.ndarray
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
-    mechanisms: tuple[str, ...] = MECHANISMS
+    mechanisms: tuple[str, ...] = DORMANCY_KINDS
     interventions: tuple[str, ...] = INTERVENTIONS
 
     def get(self, mechanism: str, intervention: str, what: str = "fold") -> float:

@@ -5,20 +5,12 @@ Explorers are imported on first use, so that opening one lesson does not build t
 
 from importlib import import_module
 
+from .. import registry
 from .base import Explorer
 
-#: explorer class name -> module under ``dormancy_widgets.widgets`` (lesson order)
-EXPLORERS = {
-    "GrowthExplorer": "growth",
-    "CellularDormancyExplorer": "cellcycle",
-    "AngiogenicExplorer": "angiogenic",
-    "ImmuneExplorer": "immune",
-    "CascadeExplorer": "cascade",
-    "HeterogeneityExplorer": "heterogeneity",
-    "EscapeExplorer": "escape",
-    "NicheExplorer": "niche",
-    "SwitchExplorer": "spatial",
-}
+#: explorer class name -> module under ``dormancy_widgets.widgets`` (lesson order), from
+#: ``dormancy_widgets.registry``
+EXPLORERS: dict[str, str] = registry.explorers()
 
 
 def __getattr__(name: str):
