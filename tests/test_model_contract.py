@@ -19,12 +19,35 @@ from dormancy_widgets.models.base import Output, Result
 from dormancy_widgets.models.params import Param, Preset, validate
 
 
+def unit_problem(p: Param) -> str | None:
+    """What is wrong with a parameter's unit, or None. A number has a unit in the house
+    spelling ("/day", not "1/day"; "days", not "day"), or says in its meaning that it is
+    dimensionless, or is a whole-number count ("number of ..."); a choice has no unit."""
+    if p.categorical:
+        return None if p.unit == "" else f"{p.name}: a choice has no unit (got {p.unit!r})"
+    if p.unit == "":
+        if "dimensionless" in p.doc or (p.integer and p.doc.startswith("number of")):
+            return None
+        return f"{p.name}: give a unit, or say 'dimensionless' in its meaning"
+    if p.unit.startswith("1/") or p.unit == "day":
+        return f"{p.name}: unit {p.unit!r} is not the house spelling ('/day', 'days')"
+    return None
+
+
+def test_the_unit_check_can_fail():
+    assert unit_problem(Param("r", 1.0, 0.0, 2.0, unit="1/day", doc="a rate")) is not None
+    assert unit_problem(Param("t", 1.0, 0.0, 2.0, unit="day", doc="a day")) is not None
+    assert unit_problem(Param("x", 1.0, 0.0, 2.0, doc="a ratio")) is not None
+    assert unit_problem(Param("x", 1.0, 0.0, 2.0, doc="a ratio, dimensionless")) is None
+    assert unit_problem(Param("k", "a", choices=("a", "b"), unit="cells")) is not None
+
+
 def test_declarations(model):
     assert isinstance(model.PARAMS, dict) and model.PARAMS
     for name, p in model.PARAMS.items():
         assert isinstance(p, Param) and p.name == name
         assert p.label and p.doc and p.source, f"{name} needs a label, a meaning and a source"
-        assert p.categorical or p.unit or p.integer or "dimensionless" in p.doc or p.unit == "", name
+        assert unit_problem(p) is None, unit_problem(p)
     assert isinstance(model.PRESETS, dict) and model.PRESETS
     for name, preset in model.PRESETS.items():
         assert isinstance(preset, Preset)
