@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LESSONS", "MECHANISMS", "START_HERE", "Mechanism", "by_name", "explorers", "lesson_of"]
+__all__ = ["LESSONS", "MECHANISMS", "START_HERE", "Entry", "by_name", "explorers", "lesson_of"]
 
 
 @dataclass(frozen=True)
-class Mechanism:
+class Entry:
     """One mechanism: ``name`` is its module under both ``dormancy_widgets.models`` and
     ``dormancy_widgets.widgets``; ``explorer`` the explorer class in that widget module;
     ``lesson`` the notebook under ``lessons/`` that teaches it."""
@@ -32,16 +32,16 @@ class Mechanism:
 
 
 #: every mechanism, in lesson order
-MECHANISMS: tuple[Mechanism, ...] = (
-    Mechanism("growth", "GrowthExplorer", "01_below_detection.ipynb"),
-    Mechanism("cellcycle", "CellularDormancyExplorer", "02_cellular_dormancy.ipynb"),
-    Mechanism("angiogenic", "AngiogenicExplorer", "03_angiogenic_dormancy.ipynb"),
-    Mechanism("immune", "ImmuneExplorer", "04_immune_dormancy.ipynb"),
-    Mechanism("cascade", "CascadeExplorer", "05_metastatic_inefficiency.ipynb"),
-    Mechanism("heterogeneity", "HeterogeneityExplorer", "06_heterogeneity_and_selection.ipynb"),
-    Mechanism("escape", "EscapeExplorer", "07_escape_and_therapy.ipynb"),
-    Mechanism("niche", "NicheExplorer", "08_seed_soil_niche.ipynb"),
-    Mechanism("spatial", "SwitchExplorer", "09_angiogenic_switch.ipynb"),
+MECHANISMS: tuple[Entry, ...] = (
+    Entry("growth", "GrowthExplorer", "01_below_detection.ipynb"),
+    Entry("cellcycle", "CellularDormancyExplorer", "02_cellular_dormancy.ipynb"),
+    Entry("angiogenic", "AngiogenicExplorer", "03_angiogenic_dormancy.ipynb"),
+    Entry("immune", "ImmuneExplorer", "04_immune_dormancy.ipynb"),
+    Entry("cascade", "CascadeExplorer", "05_metastatic_inefficiency.ipynb"),
+    Entry("heterogeneity", "HeterogeneityExplorer", "06_heterogeneity_and_selection.ipynb"),
+    Entry("escape", "EscapeExplorer", "07_escape_and_therapy.ipynb"),
+    Entry("niche", "NicheExplorer", "08_seed_soil_niche.ipynb"),
+    Entry("spatial", "SwitchExplorer", "09_angiogenic_switch.ipynb"),
 )
 
 #: the index notebook, which teaches no mechanism of its own
@@ -50,7 +50,7 @@ START_HERE = "00_start_here.ipynb"
 LESSONS: tuple[str, ...] = (START_HERE, *(m.lesson for m in MECHANISMS))
 
 
-def by_name(name: str) -> Mechanism:
+def by_name(name: str) -> Entry:
     """The mechanism called ``name``; ``ValueError`` lists the names there are."""
     for m in MECHANISMS:
         if m.name == name:

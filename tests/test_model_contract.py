@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from strategies import assert_finite_nonnegative, params_strategy
 
 from dormancy_widgets.models import MECHANISMS, mechanism
-from dormancy_widgets.models.base import Output, Result
+from dormancy_widgets.models.base import Mechanism, Output, Result
 from dormancy_widgets.models.params import Param, Preset, validate
 
 
@@ -40,6 +40,11 @@ def test_the_unit_check_can_fail():
     assert unit_problem(Param("x", 1.0, 0.0, 2.0, doc="a ratio")) is not None
     assert unit_problem(Param("x", 1.0, 0.0, 2.0, doc="a ratio, dimensionless")) is None
     assert unit_problem(Param("k", "a", choices=("a", "b"), unit="cells")) is not None
+
+
+def test_the_module_is_a_mechanism(model):
+    assert isinstance(model, Mechanism)
+    assert not isinstance(Param, Mechanism)
 
 
 def test_declarations(model):

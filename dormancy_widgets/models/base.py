@@ -32,6 +32,11 @@ explorer. The rules, numbered so that reviews can point at them:
 9. Every state array is finite and non-negative: where a law would overflow, the module caps it at a
    documented bound rather than hand ``inf`` or ``nan`` to a plot. Times that are never
    reached are reported as ``math.inf`` in ``summary()`` only, never in state arrays.
+
+The ``Mechanism`` protocol below states rules 2-4 and 8 in code; ``Output`` and
+``Result.SUMMARY`` rule 7's declared outputs. Shared helpers: ``params`` (declarations,
+validation, ``rng``, ``defaults``), ``units`` (unit constants), ``_util`` (0-d results,
+flattening a batch, first threshold crossing), ``solvers`` (numerics).
 """
 
 from __future__ import annotations
@@ -39,11 +44,11 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Output", "Result"]
+__all__ = ["Mechanism", "Output", "Result"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +100,20 @@ class Result:
                 row = [str(i) for i in idx] + [f"{tj:.6g}"] + [f"{c[j]:.8g}" for c in cols]
                 buf.write(",".join(row) + "\n")
         return buf.getvalue()
+
+
+@runtime_checkable
+class Mechanism(Protocol):
+    """The contract above in code: what a mechanism module provides (rules 2-4, 8).
+
+    A module is checked against it with ``isinstance(module, Mechanism)`` (names present)
+    and by the contract tests (what they hold); mypy checks a module passed where a
+    ``Mechanism`` is expected.
+    """
+
+    PARAMS: Mapping[str, Any]
+    PRESETS: Mapping[str, Any]
+    STOCHASTIC: bool
+    DEFAULT_T: np.ndarray
+
+    def simulate(self, t: Any, *, seed: Any = None, **params: Any) -> Result: ...
