@@ -48,7 +48,7 @@ def first_reached(reached: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     first ``True`` (0 when that is the first time) and the index of the first ``True`` (0 when
     it never is). Callers interpolate between ``before`` and ``at`` in their own way.
     """
-    hit = reached.any(axis=-1)
+    hit = np.asarray(reached.any(axis=-1))
     at = np.argmax(reached, axis=-1)
     before = np.maximum(at - 1, 0)
     return hit, before, at

@@ -503,7 +503,7 @@ def _eig(r: dict[str, np.ndarray]) -> _Eig:
 def _propagate(
     r: dict[str, np.ndarray],
     tau: np.ndarray,
-    y: tuple[np.ndarray, np.ndarray, np.ndarray],
+    y: tuple[np.ndarray, ...],
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """State after ``tau`` days of constant rates ``r``, from ``y`` = (P, Q, D); exact.
 

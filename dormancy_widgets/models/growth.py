@@ -252,7 +252,7 @@ class GrowthResult(Result):
         p = self.params
         out: dict[str, Any] = {}
         for lim in DETECTION_LIMITS:
-            out[f"days_to_{lim.key}"] = _scalar(_time_to(lim.cells, p))
+            out[f"days_to_{lim.key}"] = _scalar(_time_to(lim.cells, dict(p)))
         t_micro = np.asarray(out["days_to_microscopic"], dtype=float)
         t_clin = np.asarray(out["days_to_clinical"], dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -424,7 +424,9 @@ def oxygen_field(
     h2k = np.where(living, h2k_cell, np.where(g == TISSUE, h2k_tissue, 0.0))
     vessel = g == VESSEL
     dtype = np.float64 if tol < 1e-5 else np.float32
-    c = np.ones(g.shape, dtype) if c0 is None else np.array(np.broadcast_to(c0, g.shape), dtype=dtype)
+    c: np.ndarray[Any, np.dtype[np.floating[Any]]] = (
+        np.ones(g.shape, dtype) if c0 is None else np.array(np.broadcast_to(c0, g.shape), dtype=dtype)
+    )
     c[vessel] = 1.0
     red = _checkerboard(g.shape[-2:])
     # per half-sweep: c += w_m * (nb / (4 + h²k) - c), with w_m = OMEGA on the sites being
