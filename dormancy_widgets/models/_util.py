@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["first_reached", "flatten", "scalar"]
+__all__ = ["counts_by_time", "first_reached", "flatten", "scalar"]
 
 
 def scalar(x: ArrayLike, dtype: Any = float) -> Any:
@@ -52,3 +52,15 @@ def first_reached(reached: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     at = np.argmax(reached, axis=-1)
     before = np.maximum(at - 1, 0)
     return hit, before, at
+
+
+def counts_by_time(event: np.ndarray, group: np.ndarray, times: np.ndarray, n_groups: int) -> np.ndarray:
+    """How many events of each group have happened by each output time: shape (groups, times).
+
+    ``event`` holds the event times (``inf``: never), ``group`` the batch member of each.
+    """
+    n_t = times.size
+    j = np.searchsorted(times, event, side="left")  # first output time at or after the event
+    keep = j < n_t
+    c = np.bincount(group[keep] * n_t + j[keep], minlength=n_groups * n_t).reshape(n_groups, n_t)
+    return np.cumsum(c, axis=1)

@@ -107,6 +107,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import solvers
+from ._util import counts_by_time as _counts
 from ._util import flatten
 from ._util import scalar as _scalar
 from .base import Output, Result
@@ -501,15 +502,6 @@ class CascadeResult(Result):
             out["present_day3"] = _scalar(self.present[..., i3] / self.n_cells)
             out["started_day3"] = _scalar(self.started[..., i3] / self.n_cells)
         return out
-
-
-def _counts(event: np.ndarray, group: np.ndarray, times: np.ndarray, n_groups: int) -> np.ndarray:
-    """How many events of each group have happened by each output time: shape (groups, times)."""
-    n_t = times.size
-    j = np.searchsorted(times, event, side="left")  # first output time at or after the event
-    keep = j < n_t
-    c = np.bincount(group[keep] * n_t + j[keep], minlength=n_groups * n_t).reshape(n_groups, n_t)
-    return np.cumsum(c, axis=1)
 
 
 def _clock(rng: np.random.Generator, start: np.ndarray, total: np.ndarray) -> np.ndarray:

@@ -95,6 +95,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import cascade, solvers
+from ._util import counts_by_time as _counts
 from ._util import flatten
 from ._util import scalar as _scalar
 from .base import Output, Result
@@ -486,15 +487,6 @@ class NicheResult(Result):
 
 
 # ----------------------------------------------------------------------------- sampling
-def _counts(event: np.ndarray, group: np.ndarray, times: np.ndarray, n_groups: int) -> np.ndarray:
-    """Events of each group that have happened by each output time: shape (groups, times)."""
-    n_t = times.size
-    j = np.searchsorted(times, event, side="left")  # first output time at or after the event
-    keep = j < n_t
-    c = np.bincount(group[keep] * n_t + j[keep], minlength=n_groups * n_t).reshape(n_groups, n_t)
-    return np.cumsum(c, axis=1)
-
-
 def _grow_lesions(
     rng: np.random.Generator,
     times: np.ndarray,

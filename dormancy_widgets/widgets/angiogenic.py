@@ -4,7 +4,8 @@ Left, tumour volume V and carrying capacity K over time (a view control switches
 logarithmic and a linear axis), with the untreated tumour always drawn faded for comparison
 and the dose days marked. Right, the V–K phase plane: the line V = K on which the tumour
 neither grows nor shrinks, the untreated steady state and both trajectories. The untreated
-run is the second member of one batched model run, so it costs almost nothing extra.
+run is kept from one move to the next and rerun only when a tumour parameter or the time
+span changes, so moving a drug slider costs one model run.
 """
 
 from __future__ import annotations
