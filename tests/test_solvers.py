@@ -289,3 +289,26 @@ def test_birth_death_reaches_the_cap_with_its_exact_probability():
     mean = np.sum(ks * pk) / pk.sum()
     sd = np.sqrt(np.sum((ks - mean) ** 2 * pk) / pk.sum())
     assert abs(below.mean() - mean) < 4.5 * sd / np.sqrt(below.size)
+
+
+def test_dense_output_interpolates_between_steps_to_order_four():
+    """With ``dense_output`` the steps do not land on every output time: outputs inside a step
+    come from the continuous extension (order 4), events are still landed on exactly."""
+    k = np.array([0.5, 2.0])
+    t = np.linspace(0.0, 6.0, 601)  # far more outputs than steps
+    landed = solvers.solve(_decay, np.ones((1, 2)), t, args={"k": k}, atol=1e-9, rtol=1e-9)
+    dense = solvers.solve(_decay, np.ones((1, 2)), t, args={"k": k}, atol=1e-9, rtol=1e-9, dense_output=True)
+    exact = np.exp(-k[:, None] * t)
+    np.testing.assert_allclose(dense.y[0], exact, rtol=1e-7, atol=2e-9)  # atol 1e-9 per step
+    assert dense.steps.max() < landed.steps.min() / 5
+    # the interpolation error falls as h^5 per step at a fixed number of steps: halving the
+    # tolerance by 2^5 halves the step, and the interpolated error shrinks about as much
+    errs = []
+    for tol in (1e-5, 1e-5 / 32):
+        s = solvers.solve(_decay, np.ones((1, 2)), t, args={"k": k}, atol=tol, rtol=tol, dense_output=True)
+        errs.append(np.max(np.abs(s.y[0] - exact)))
+    assert errs[1] < errs[0] / 8
+    with pytest.raises(ValueError, match="continuous extension"):
+        solvers.solve(
+            _decay, np.ones((1, 1)), t, args={"k": k[:1]}, method=solvers.RK4, h=0.1, dense_output=True
+        )
