@@ -439,7 +439,7 @@ class AngiogenicResult(Result):
         shape = self.batch_shape
         return {
             "V_star": _out(np.broadcast_to(_steady(p["b"], p["lambda2"], p["d"]), shape)),
-            "V_star_infusion": _out(np.broadcast_to(_steady_on_treatment(p), shape)),
+            "V_star_infusion": _out(np.broadcast_to(_steady_on_treatment(dict(p)), shape)),
             "V_final": _out(v_final),
             "K_final": _out(self.K[..., -1]),
             "V_max": _out(np.max(self.V, axis=-1)),
@@ -555,7 +555,7 @@ def _system(flat: dict[str, Any], t0: float, infusion: bool = False) -> tuple[An
     sched = _Schedule(flat)
     ln_v0 = np.log(flat["V0"])
     y0 = np.stack([2.0 / 3.0 * ln_v0 + np.log(flat["d"]), ln_v0 - np.log(flat["K0"]) + np.log(flat["b"])])
-    given, _ = sched._n_tau(np.float64(t0))
+    given, _ = sched._n_tau(np.asarray(t0, dtype=float))
     given = np.where(sched.active, given, 0.0)
     n_max = np.where(sched.active, sched.n_max, 0.0)
     args = {

@@ -93,8 +93,9 @@ BD_CAP = 10**12
 _rng = params.rng
 
 
-def _bd_transition(b: np.ndarray, d: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """(alpha, q) of the linear birth-death process over a time ``dt``.
+def _bd_transition(b: np.ndarray, d: np.ndarray, dt: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, q) of the linear birth-death process over a time ``dt`` (a number, or an array
+    such as the ages of lesions each founded by one cell: ``cascade._one_cell_lesion``).
 
     One cell leaves no descendants with probability ``alpha``; otherwise it leaves a
     geometric number ``k >= 1`` of them, ``P(k) = q (1 - q)**(k-1)`` (Kendall 1948).
