@@ -173,7 +173,8 @@ def test_solve_lands_on_events_and_outputs_exactly():
     period = np.array([1.0, 0.7])
 
     def next_event(t, a):
-        n = np.floor((t - 0.3) / a["period"]) + 1
+        # the small shift keeps 0.3 + 3 * 0.7 (= 2.4000000000000004) from counting as before 2.4
+        n = np.floor((t - 0.3) / a["period"] + 1e-9) + 1
         return 0.3 + np.maximum(n, 0) * a["period"]
 
     def on_event(rows, t, y, a):
@@ -199,6 +200,19 @@ def test_solve_lands_on_events_and_outputs_exactly():
         want = [exact(s, k[i], period[i]) for s in t]
         np.testing.assert_allclose(sol.y[0, i], want, rtol=1e-9)
     assert sol.y[0, 0, 0] == sol.y[0, 0, 1] == 1.0
+
+
+def test_solve_refuses_an_event_that_does_not_move_on():
+    """A next_event that returns the time just handled would land on it for ever: it raises."""
+    with pytest.raises(ValueError, match="next_event"):
+        solvers.solve(
+            _decay,
+            np.ones((1, 1)),
+            [0.0, 2.0],
+            args={"k": np.array([1.0])},
+            next_event=lambda t, a: np.full(t.shape, 0.5),
+            on_event=lambda rows, t, y, a: None,
+        )
 
 
 def test_rosenbrock_is_second_order_and_stiff_capable():

@@ -145,7 +145,7 @@ def _cellcycle(days: np.ndarray) -> np.ndarray:
 
 def _angiogenic(days: np.ndarray, survival: float) -> np.ndarray:
     """Volume of an angiostatin-held lesion, one row per intervention."""
-    p = dict(angiogenic.PRESETS["holmgren1995_dormancy"].values)
+    p = dict(angiogenic.PRESETS["angiostatin_dormancy"].values)
     p.update(interval=_ANGIO_INTERVAL, dose=_ANGIO_INTERVAL * p["dose"], n_doses=200.0)
     # burn-in: let the held lesion settle under the every-other-day schedule, then start there
     burn = angiogenic.simulate([0.0, _ANGIO_BURN_IN], view=True, **p)
@@ -182,7 +182,7 @@ def _immune(days: np.ndarray, survival: float) -> np.ndarray:
 
 
 def _angio_note() -> str:
-    p = angiogenic.PRESETS["holmgren1995_dormancy"].values
+    p = angiogenic.PRESETS["angiostatin_dormancy"].values
     held = _ANGIO_INTERVAL * p["dose"]
     more = _anti_angiogenic_dose(held)
     return f"more angiostatin: {more:g} instead of {held:g} mg/kg every other day" + (

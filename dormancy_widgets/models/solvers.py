@@ -555,6 +555,11 @@ def solve(
                 if hit_ev.size:
                     cap = on_event(hit_ev, t, y, args)
                     ev[hit_ev] = next_event(t[hit_ev], sub(hit_ev))
+                    if np.any(ev[hit_ev] <= t[hit_ev]):  # the loop would land on it for ever
+                        raise ValueError(
+                            "next_event returned a time that is not after the event just handled: "
+                            "it must give each run's next event strictly after t"
+                        )
                     if cap is not None and not fixed:
                         h_run[hit_ev] = np.minimum(h_run[hit_ev], cap)
                     if method.fsal:

@@ -231,9 +231,7 @@ class CascadeExplorer(Explorer):
             self.bar_labels.y = np.maximum(shown, _PUBLISHED) * 2.2
             self.bar_labels.text = texts
         day = float(result.t[-1])
-        self._funnel_axis.label = (
-            f"stage (extravasated and micromets: day {_EARLY:g}; the rest: day {day:g})"
-        )
+        self._funnel_axis.label = f"stage (extravasated and micromets: day {_EARLY:g}; the rest: day {day:g})"
 
         sizes = result.lesion_size
         order = np.argsort(sizes[:, -1], kind="stable")
