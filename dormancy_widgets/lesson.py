@@ -1304,7 +1304,7 @@ def apply_query(explorer: Any, settings: Mapping[str, str]) -> None:
     if problems:
         explorer.notice.value = (
             f"{_WARN} This link's settings could not all be used: "
-            + html.escape("; ".join(problems))
+            + html.escape("; ".join(x.rstrip(" .") for x in problems))
             + ". The lesson's own scenario is shown instead."
         )
         return
