@@ -76,18 +76,20 @@ def render_all(page, urls: list[str], explorer_ui, sizes: list[tuple[int, int]] 
     return [explorer_ui(pg) for pg in pages]
 
 
-def check_layout(ui, size: str, lesson, artifacts, axe_script=None) -> list[str]:
+def check_layout(ui, size: str, lesson, artifacts, axe_script=None, *, pg=None) -> list[str]:
     """Screenshot at the page's size with the explorer at the top, and that size's checks.
 
     projector: the main plot and the first parameter slider are on the screen together;
     phone: no control (and no plot) runs off the screen; ``axe_script``: axe on the page.
+    ``ui`` may be None for a page without an explorer (then give ``pg``).
     """
-    pg = ui.page
+    pg = ui.page if ui is not None else pg
     width, height = SIZES[size]
-    scroll_to_top_of(ui.root)
+    if ui is not None:
+        scroll_to_top_of(ui.root)
     pg.screenshot(path=str(artifacts / f"voila-{width}x{height}-{lesson.stem}.png"))
     problems = []
-    if size == "projector":
+    if ui is not None and size == "projector":
         box = ui.root.bounding_box()
         print(f"{lesson.stem}: explorer {box['height']:.0f} px tall at {width}x{height}")
         for what, loc in (
@@ -212,25 +214,8 @@ def test_app_layout_screenshots_and_accessibility(
         if ui is None:
             pg.wait_for_selector(".jp-Cell", timeout=90_000)
             pg.wait_for_timeout(2_000)
-        else:
-            scroll_to_top_of(ui.root)
-        pg.screenshot(path=str(artifacts / f"voila-{width}x{height}-{lesson.stem}.png"))
-        if ui is not None and size == "projector":
-            box = ui.root.bounding_box()
-            print(f"{lesson.stem}: explorer {box['height']:.0f} px tall at {width}x{height}")
-            for what, loc in (
-                ("the main plot", ui.root.locator(".dw-figure .bqplot").first),
-                ("the first parameter slider", ui.root.locator(".dw-control:has(.noUi-handle)").first),
-            ):
-                ok, rect = inside_viewport(loc)
-                if not ok:
-                    problems.append(f"at {width}x{height} {what} is not on the screen: {rect}")
-        if size == "phone":
-            problems += [f"at {width} px: {x}" for x in overflowing_controls(pg)]
-            problems += [f"at {width} px: {x}" for x in overflowing_plots(pg)]
-        if size == "laptop":
-            bad = serious(run_axe(pg, axe_script, f"app: {lesson.stem}"))
-            problems += [f"axe: {x}" for x in bad]
+        axe = axe_script if size == "laptop" else None
+        problems += check_layout(ui, size, lesson, artifacts, axe, pg=pg)
         problems += [f"an icon font is fetched: {url}" for url in fetched if "awesome" in url.lower()]
         assert not pg.console_errors, pg.console_errors
         if pg is not page:
