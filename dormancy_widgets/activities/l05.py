@@ -56,6 +56,18 @@ def _bottleneck_option(ex: Any) -> str:
     return _BOTTLENECK_OPTIONS[2]
 
 
+def micrometastasis_median_size(n_cells: float = 1e6, seed: int = 1998) -> float:
+    """Median size (cells) of the luzzi1998 micrometastases (>= 4 cells) present on day 3.
+
+    Nothing in the luzzi1998 rates was fitted to the size of the micrometastases.
+    """
+    day3 = cascade.simulate(
+        np.linspace(0.0, 3.0, 7), seed=seed, **{**cascade.PRESETS["luzzi1998"].values, "n_cells": n_cells}
+    )
+    sizes = day3.lesion_size[:, -1]
+    return float(np.median(sizes[sizes >= cascade.MICRO_MIN]))
+
+
 PREDICTIONS = {
     "macro": Ask(
         question=(

@@ -133,3 +133,14 @@ CHALLENGES = {
         solution=_solution(),
     ),
 }
+
+
+def contrast_shown(seed: int = heterogeneity.REPRODUCTION_SEED, printer: Any = print) -> float:
+    """Run the fluctuation experiment, print its numbers; 1.0 if it shows Fidler & Kripke's contrast.
+
+    The contrast: the clones' variance-to-mean ratio more than five times the subsamples', while
+    the subsamples' stays near 1 (between 0.5 and 2). Nothing was fitted to its size.
+    """
+    ft = heterogeneity.fluctuation_test(seed=seed)
+    printer(ft.report())
+    return float(ft.ratio > 5 and 0.5 < ft.vmr_parent < 2)

@@ -172,3 +172,18 @@ CHALLENGES = {
         solution={"therapy_start": _latest_start_day(), **_COURSE, "kill": _KILL},
     ),
 }
+
+
+def peaks_by_doubling_time(Td: Any = (31.5, 50.0, 70.0, 90.0), printer: Any = print) -> np.ndarray:
+    """Print the demicheli2004 hazard's two peaks (months) for slower growth; return their ratios.
+
+    Shows that a slower doubling time stretches both peaks alike, so it cannot give Demicheli
+    et al. 2008's peaks after conservative surgery.
+    """
+    td = np.asarray(Td, dtype=float)
+    first, second = escape.hazard_peaks(**{**escape.PRESETS["demicheli2004"].values, "Td": td})
+    for d, a, b in zip(td, first, second):
+        printer(f"doubling time {d:5.1f} days: peaks at {a:5.1f} and {b:5.1f} months, ratio {b / a:.2f}")
+    early, late = escape.DEMICHELI_2008_PEAKS
+    printer(f"Demicheli et al. 2008: about {early:.0f} and {late:.0f} months, ratio {late / early:.2f}")
+    return np.asarray(second) / np.asarray(first)

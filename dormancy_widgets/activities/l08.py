@@ -152,3 +152,9 @@ CHALLENGES = {
         solution=_SOLUTION,
     ),
 }
+
+
+def lesion_ratios(preset: str = "breast_organotropism", day: float = 90.0) -> dict[str, float]:
+    """The model's bone : lung and liver : lung lesion ratios on ``day`` for a breast primary."""
+    share = dict(zip(niche.ORGANS, niche.flow_soil(day, **niche.PRESETS[preset].values)["lesions"]))
+    return {"bone": float(share["bone"] / share["lung"]), "liver": float(share["liver"] / share["lung"])}
