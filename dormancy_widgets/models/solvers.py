@@ -344,6 +344,10 @@ Method = RungeKutta | Rosenbrock
 BatchRHS = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray]], np.ndarray]
 #: jac(t, y, args) -> (J, T): J of shape (m, m, n) = df_i/dy_j, T of shape (m, n) = df/dt
 BatchJac = Callable[[np.ndarray, np.ndarray, dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
+#: next_event(t, args): each run's next event time, strictly after t (inf: none)
+NextEvent = Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray]
+#: on_event(rows, t, y, args): changes y[:, rows] and args[...][rows]; may return largest next steps
+OnEvent = Callable[[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]], Any]
 
 
 @dataclass
@@ -364,7 +368,92 @@ def _solve_small(W: np.ndarray, r: np.ndarray) -> np.ndarray:
     if m == 2:
         det = W[0, 0] * W[1, 1] - W[0, 1] * W[1, 0]
         return np.stack([W[1, 1] * r[0] - W[0, 1] * r[1], W[0, 0] * r[1] - W[1, 0] * r[0]]) / det
-    return np.linalg.solve(np.moveaxis(W, -1, 0), np.moveaxis(r, -1, 0)[..., None])[..., 0].T
+    solved: np.ndarray = np.linalg.solve(np.moveaxis(W, -1, 0), np.moveaxis(r, -1, 0)[..., None])[..., 0].T
+    return solved
+
+
+@dataclass
+class _Step:
+    """One attempted step for every run of the batch: the new state, ``f`` there, the local
+    error estimate (``None`` for a method without one) and the stages (for dense output)."""
+
+    y: np.ndarray
+    f: np.ndarray
+    err: np.ndarray | None
+    K: np.ndarray | None = None
+
+
+def _rk_step(
+    method: RungeKutta,
+    fun: BatchRHS,
+    t: np.ndarray,
+    y: np.ndarray,
+    f0: np.ndarray,
+    hh: np.ndarray,
+    args: dict[str, np.ndarray],
+    K: np.ndarray,
+    want_err: bool,
+) -> _Step:
+    """A Runge-Kutta step; the stages go into ``K`` (shape (stages, m, n), reused)."""
+    n_stages, m, n = K.shape
+    flat = K.reshape(n_stages, m * n)
+    K[0] = f0
+    ys = y
+    for i, a in enumerate(method.a):
+        ys = np.dot(a, flat[: i + 1]).reshape(m, n)
+        ys *= hh
+        ys += y
+        K[i + 1] = fun(t + method.c[i] * hh, ys, args)
+    if method.fsal:
+        y_new, f_new = ys, K[-1].copy()
+    else:
+        y_new = np.dot(method.b, flat).reshape(m, n)
+        y_new *= hh
+        y_new += y
+        f_new = fun(t + hh, y_new, args)
+    err = None
+    if want_err and method.e is not None:
+        err = np.dot(method.e, flat).reshape(m, n)
+        err *= hh
+    return _Step(y_new, f_new, err, K)
+
+
+def _rosenbrock_step(
+    method: Rosenbrock,
+    fun: BatchRHS,
+    jac: BatchJac,
+    t: np.ndarray,
+    y: np.ndarray,
+    f0: np.ndarray,
+    hh: np.ndarray,
+    args: dict[str, np.ndarray],
+) -> _Step:
+    """A step of the Rosenbrock 2(3) pair (see ``Rosenbrock``)."""
+    J, dT = jac(t, y, args)
+    gh = method.gamma * hh
+    W = -gh * J
+    for i in range(y.shape[0]):
+        W[i, i] += 1.0
+    k1 = _solve_small(W, f0 + gh * dT)
+    f1 = fun(t + hh / 2, y + hh / 2 * k1, args)
+    k2 = _solve_small(W, f1 - k1) + k1
+    y_new = y + hh * k2
+    f_new = fun(t + hh, y_new, args)
+    k3 = _solve_small(W, f_new - method.e32 * (k2 - f1) - 2.0 * (k1 - f0) + gh * dT)
+    return _Step(y_new, f_new, hh / 6.0 * (k1 - 2.0 * k2 + k3))
+
+
+def _dense_values(
+    d_w: np.ndarray, K: np.ndarray, y0: np.ndarray, y1: np.ndarray, hh: np.ndarray, th: np.ndarray
+) -> np.ndarray:
+    """Dormand-Prince's continuous extension (weights ``d_w``) at the fractions ``th`` of the
+    steps from ``y0`` to ``y1`` of sizes ``hh`` with the stages ``K`` (the chosen runs only)."""
+    r2 = y1 - y0
+    r3 = hh * K[0] - r2
+    r4 = r2 - hh * K[-1] - r3
+    r5 = hh * np.tensordot(d_w, K, axes=1)
+    values: np.ndarray = y0 + th * (r2 + (1 - th) * (r3 + th * (r4 + (1 - th) * r5)))
+    return values
 
 
 def solve(
@@ -382,8 +471,8 @@ def solve(
     max_step: float = math.inf,
     min_step: float = 1e-9,
     jac: BatchJac | None = None,
-    next_event: Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray] | None = None,
-    on_event: Callable[[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]], Any] | None = None,
+    next_event: NextEvent | None = None,
+    on_event: OnEvent | None = None,
     dense_output: bool = False,
 ) -> Solution:
     """Integrate ``dy/dt = fun(t, y, args)`` for a batch of ``n`` runs; ``y0`` has shape (m, n).
@@ -412,7 +501,7 @@ def solve(
     y = np.array(y0, dtype=float)
     m, n = y.shape
     T = times.size
-    args = {k: np.array(np.broadcast_to(v, (n,))) for k, v in (args or {}).items()}
+    run_args = {k: np.array(np.broadcast_to(v, (n,))) for k, v in (args or {}).items()}
     out = np.empty((m, n, T))
     out[:, :, 0] = y
     steps_all = np.zeros(n, dtype=np.int64)
@@ -421,6 +510,13 @@ def solve(
         raise ValueError(f"{method.name} has no error estimate: give a fixed step h")
     if isinstance(method, Rosenbrock) and jac is None:
         raise ValueError(f"{method.name} needs the Jacobian: give jac")
+    if (next_event is None) != (on_event is None):
+        raise ValueError("next_event and on_event go together: give both or neither")
+    d_w = method.dense if isinstance(method, RungeKutta) else None
+    if dense_output and d_w is None:
+        raise ValueError(f"{method.name} has no continuous extension: dense_output is not available")
+    dense = dense_output and d_w is not None
+    d_arr = np.asarray(d_w if d_w is not None else (), dtype=float)
     w = None if weights is None else np.asarray(weights, dtype=float).reshape(m, 1) / atol
     span = float(times[-1] - times[0])
     if fixed:
@@ -436,94 +532,55 @@ def solve(
         k_out += 1
     rows = np.arange(n)
     steps = np.zeros(n, dtype=np.int64)
-    ev = next_event(t, args) if next_event else np.full(n, np.inf)
+    ev = next_event(t, run_args) if next_event is not None else np.full(n, np.inf)
     t_pad = np.append(times, np.inf)
     power = -1.0 / (method.order + 1)
-    rk = isinstance(method, RungeKutta)
-    if rk:
-        a_rows = [np.asarray(a) for a in method.a]
-        b = np.asarray(method.b)
-        err_w = None if method.e is None else np.asarray(method.e)
-        n_stages = len(method.a) + 1
-    f0 = fun(t, y, args) if method.fsal else None
+    f0 = fun(t, y, run_args)  # f at every run's current state
     passes = 0
-    dense = dense_output and rk and method.dense is not None
-    if dense_output and not dense:
-        raise ValueError(f"{method.name} has no continuous extension: dense_output is not available")
-    if dense:
-        d_w = np.asarray(method.dense)
+    K: np.ndarray = np.empty((len(method.a) + 1 if isinstance(method, RungeKutta) else 0, m, n))
 
     def sub(idx: np.ndarray) -> dict[str, np.ndarray]:
-        return {k: v[idx] for k, v in args.items()}
+        return {k: v[idx] for k, v in run_args.items()}
 
     with np.errstate(all="ignore"):
-        K = np.empty((n_stages, m, n)) if rk else None
         while n and k_out.min(initial=T) < T:
             passes += 1
             t_out = t_pad[k_out]
-            if dense:
-                t_out_land = np.where(k_out < T, times[-1], np.inf)
-                target = np.minimum(t_out_land, ev) if next_event else t_out_land
-            else:
-                target = np.minimum(t_out, ev) if next_event else t_out
+            target = np.where(k_out < T, times[-1], np.inf) if dense else t_out
+            if next_event is not None:
+                target = np.minimum(target, ev)
             gap = target - t
             clipped = h_run * (1.0 + 1e-9) >= gap
             hh = np.where(clipped, gap, h_run)
             # ---- one step of the method for every run
-            if rk:
+            if isinstance(method, RungeKutta):
                 if K.shape[2] != n:
-                    K = np.empty((n_stages, m, n))
-                flat = K.reshape(n_stages, m * n)
-                K[0] = f0 if method.fsal else fun(t, y, args)
-                for i, a in enumerate(a_rows):
-                    ys = np.dot(a, flat[: i + 1]).reshape(m, n)
-                    ys *= hh
-                    ys += y
-                    K[i + 1] = fun(t + method.c[i] * hh, ys, args)
-                if method.fsal:
-                    y_new, f_new = ys, K[-1]
-                else:
-                    y_new = np.dot(b, flat).reshape(m, n)
-                    y_new *= hh
-                    y_new += y
-                    f_new = None
-                err = None if err_w is None else np.dot(err_w, flat).reshape(m, n)
-                if err is not None:
-                    err *= hh
+                    K = np.empty((K.shape[0], m, n))
+                st = _rk_step(method, fun, t, y, f0, hh, run_args, K, not fixed)
             else:
-                J, dT = jac(t, y, args)
-                gh = method.gamma * hh
-                W = -gh * J
-                for i in range(m):
-                    W[i, i] += 1.0
-                k1 = _solve_small(W, f0 + gh * dT)
-                f1 = fun(t + hh / 2, y + hh / 2 * k1, args)
-                k2 = _solve_small(W, f1 - k1) + k1
-                y_new = y + hh * k2
-                f_new = fun(t + hh, y_new, args)
-                k3 = _solve_small(W, f_new - method.e32 * (k2 - f1) - 2.0 * (k1 - f0) + gh * dT)
-                err = hh / 6.0 * (k1 - 2.0 * k2 + k3)
+                assert jac is not None  # checked above
+                st = _rosenbrock_step(method, fun, jac, t, y, f0, hh, run_args)
             # ---- accept or reject, next step
-            if fixed:
+            err = st.err
+            if err is None:
                 ok = np.ones(n, dtype=bool)
                 h_next = h_run
             else:
                 np.abs(err, out=err)
                 if rtol:
-                    err /= atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
+                    err /= atol + rtol * np.maximum(np.abs(y), np.abs(st.y))
                     if w is not None:
                         err *= w * atol
                 elif w is not None:
                     err *= w
                 else:
                     err *= 1.0 / atol
-                e = err.max(axis=0) if m > 1 else err[0]
+                e = err.max(axis=0)
                 ok = (e <= 1.0) | (hh <= min_step)  # NaN fails and shrinks the step
                 grown = np.fmax(0.9 * e**power, 0.2)
                 np.fmin(grown, 5.0, out=grown)
                 grown *= hh
-                landed_ok = ok & clipped
-                h_next = np.where(landed_ok, np.maximum(grown, h_run), grown)
+                h_next = np.where(ok & clipped, np.maximum(grown, h_run), grown)
                 np.clip(h_next, min_step, max_step, out=h_next)
             landed = ok & clipped
             if dense:  # outputs strictly inside the step, from the continuous extension
@@ -531,29 +588,23 @@ def solve(
                 pend = np.flatnonzero(ok & (t_out < t_end))
                 while pend.size:
                     th = ((t_out[pend] - t[pend]) / hh[pend])[None]
-                    y0p, y1p, hp = y[:, pend], y_new[:, pend], hh[pend]
-                    r2 = y1p - y0p
-                    r3 = hp * K[0][:, pend] - r2
-                    r4 = r2 - hp * K[-1][:, pend] - r3
-                    r5 = hp * np.tensordot(d_w, K[:, :, pend], axes=1)
-                    out[:, rows[pend], k_out[pend]] = y0p + th * (
-                        r2 + (1 - th) * (r3 + th * (r4 + (1 - th) * r5))
+                    out[:, rows[pend], k_out[pend]] = _dense_values(
+                        d_arr, K[:, :, pend], y[:, pend], st.y[:, pend], hh[pend], th
                     )
                     k_out[pend] += 1
                     t_out[pend] = t_pad[k_out[pend]]
                     pend = pend[t_out[pend] < t_end[pend]]
             np.copyto(t, target, where=landed)
             np.add(t, hh, out=t, where=ok & ~clipped)
-            np.copyto(y, y_new, where=ok)
-            if method.fsal:
-                np.copyto(f0, f_new, where=ok)
+            np.copyto(y, st.y, where=ok)
+            np.copyto(f0, st.f, where=ok)
             h_run = h_next
             steps += ok
             # ---- events (a dose, a switch) where a run has landed on one
-            if next_event:
+            if next_event is not None and on_event is not None:
                 hit_ev = np.flatnonzero(landed & (target == ev))
                 if hit_ev.size:
-                    cap = on_event(hit_ev, t, y, args)
+                    cap = on_event(hit_ev, t, y, run_args)
                     ev[hit_ev] = next_event(t[hit_ev], sub(hit_ev))
                     if np.any(ev[hit_ev] <= t[hit_ev]):  # the loop would land on it for ever
                         raise ValueError(
@@ -562,8 +613,7 @@ def solve(
                         )
                     if cap is not None and not fixed:
                         h_run[hit_ev] = np.minimum(h_run[hit_ev], cap)
-                    if method.fsal:
-                        f0[:, hit_ev] = fun(t[hit_ev], y[:, hit_ev], sub(hit_ev))
+                    f0[:, hit_ev] = fun(t[hit_ev], y[:, hit_ev], sub(hit_ev))
             # ---- outputs (every repeat of the same time)
             hit = np.flatnonzero((ok & (t == t_out)) if dense else (landed & (target == t_out)))
             if hit.size:
@@ -577,10 +627,8 @@ def solve(
                 if 8 * (n - np.count_nonzero(live)) >= n:
                     steps_all[rows] = steps
                     n = int(np.count_nonzero(live))
-                    rows, t, y, h_run, k_out, ev = (a[..., live] for a in (rows, t, y, h_run, k_out, ev))
-                    steps = steps[live]
-                    args = sub(live)
-                    if method.fsal:
-                        f0 = f0[:, live]
+                    rows, t, h_run, k_out, ev, steps = (a[live] for a in (rows, t, h_run, k_out, ev, steps))
+                    y, f0 = y[:, live], f0[:, live]
+                    run_args = sub(live)
     steps_all[rows] = steps
     return Solution(out, steps_all, passes)
