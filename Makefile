@@ -38,6 +38,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/nbstripout --verify lessons/*.ipynb
 	$(PY) -m dormancy_widgets.docgen --check docs/models.md
 
