@@ -669,6 +669,7 @@ def _grow_lesions(
     n_t = times.size
     n_groups = out.micro.shape[0]
     b_all, d_all, n_mac = flat["b"], flat["d"], flat["N_mac"]
+    cap = solvers.BD_CAP
 
     first = np.searchsorted(times, start_time, side="left")  # first output time after founding
     order = np.argsort(first, kind="stable")
@@ -688,8 +689,15 @@ def _grow_lesions(
         span = np.concatenate([np.full(ids.size, step), times[j] - start_time[new]])
         ids = np.concatenate([ids, new])
         g = start_group[ids]
-        n0 = np.concatenate([size, np.ones(new.size, dtype=np.int64)])
-        size = solvers.birth_death(n0, b_all[g] * span, d_all[g] * span, [0.0, 1.0], seed=rng)[:, 1]
+        size = np.concatenate([size, np.ones(new.size, dtype=np.int64)])
+        # one exact step of the shared sampler (``solvers.birth_death`` over [0, 1] without its
+        # per-call checks and output table; the same draws): lesions at the cap stay there
+        moving = size < cap
+        if moving.all():
+            size = solvers._bd_step(rng, size, b_all[g] * span, d_all[g] * span, 1.0, cap)
+        else:
+            gm, sm = g[moving], span[moving]
+            size[moving] = solvers._bd_step(rng, size[moving], b_all[gm] * sm, d_all[gm] * sm, 1.0, cap)
         alive = size > 0
         ids, size, g = ids[alive], size[alive], g[alive]
         big = size >= n_mac[g]
