@@ -38,7 +38,7 @@ def _fate(ex: Any) -> str:
     s = ex.result.summary()
     if s["extinct"]:
         return _FATE[2]
-    if s["diameter_max_mm"] > 2.0 or s["growth_mm_per_day_end"] > 0.005:
+    if s["diameter_max_mm"] > 2.0 or s["growth_mm_per_day_final"] > 0.005:
         return _FATE[0]
     return _FATE[1]
 

@@ -313,7 +313,9 @@ class SpatialResult(Result):
         "cells_final": Output("cells", "lattice sites holding tumour cells (living or necrotic) at the end"),
         "necrotic_fraction": Output("", "necrotic share of the tumour sites at the end"),
         "proliferating_fraction": Output("", "proliferating share of the living tumour sites at the end"),
-        "growth_mm_per_day_end": Output("mm/day", "diameter change a day over the last DORMANT_WINDOW days"),
+        "growth_mm_per_day_final": Output(
+            "mm/day", "diameter change a day over the last DORMANT_WINDOW days"
+        ),
         "t_switch": Output("days", "day of the angiogenic switch (inf: none)"),
         "switched": Output("", "the switch happened within the run"),
         "dormant": Output("", "the diameter changed by less than DORMANT_CHANGE over the last window"),
@@ -360,7 +362,7 @@ class SpatialResult(Result):
             "cells_final": cells[..., -1],
             "necrotic_fraction": nec,
             "proliferating_fraction": prol,
-            "growth_mm_per_day_end": (d[..., -1] - d_then) / span,
+            "growth_mm_per_day_final": (d[..., -1] - d_then) / span,
             "t_switch": self.t_switch,
             "switched": np.isfinite(self.t_switch),
             "dormant": (change < DORMANT_CHANGE) & (cells[..., -1] > 0) & (t[-1] - t[back] > 0),

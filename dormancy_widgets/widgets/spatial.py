@@ -111,10 +111,10 @@ def describe_frame(result: spatial.SpatialResult, j: int, forced: float | None =
             f"than {100 * spatial.DORMANT_CHANGE:.0f}% over the last {spatial.DORMANT_WINDOW:g} days "
             "while its cells still divide and die."
         )
-    elif s["growth_mm_per_day_end"] > 0:
+    elif s["growth_mm_per_day_final"] > 0:
         fate = (
             f"By day {end:g} it is still growing, {s['diameter_final_mm']:.2f} mm "
-            f"(+{1000 * s['growth_mm_per_day_end']:.0f} µm a day at the end)."
+            f"(+{1000 * s['growth_mm_per_day_final']:.0f} µm a day at the end)."
         )
     else:
         fate = f"By day {end:g} it is shrinking, {s['diameter_final_mm']:.2f} mm."
