@@ -37,14 +37,18 @@ from . import fmt, palette
 
 __all__ = [
     "Explorer",
+    "band",
+    "between_xy",
     "control_label",
     "ghost_line",
     "line",
     "make_control",
     "make_figure",
     "scale_toggle",
+    "set_xy",
     "snap_to_range",
     "view_slider",
+    "window_xy",
 ]
 
 #: the explorer's layout, written once for every explorer (see ``Explorer._layout``).
@@ -396,6 +400,61 @@ def ghost_line(
 ) -> bq.Lines:
     """The faded copy of a curve that "keep this run" fills (see ``Explorer.ghost_pairs``)."""
     return line(xs, ys, color=color, dash=dash, width=width, opacities=[palette.GHOST_OPACITY])
+
+
+def band(
+    xs: bq.Scale,
+    ys: bq.Scale,
+    *,
+    color: str,
+    opacity: float = 0.25,
+    fill: str = "inside",
+    width: float = 0,
+    dash: str = "solid",
+    label: str = "",
+    **kw: Any,
+) -> bq.Lines:
+    """A shaded area in one colour, empty until ``draw`` fills it.
+
+    ``fill="inside"`` shades the closed polygon the points trace: a time window
+    (``window_xy``) or the region between two curves (``between_xy``); ``fill="bottom"``
+    shades from the curve down to the axis (a histogram). ``width`` > 0 also draws the
+    outline in ``dash``; ``label`` gives it a legend entry.
+    """
+    return bq.Lines(
+        x=np.zeros(0),
+        y=np.zeros(0),
+        scales={"x": xs, "y": ys},
+        fill=fill,
+        fill_colors=[color],
+        fill_opacities=[opacity],
+        colors=[color],
+        stroke_width=width,
+        line_style=dash,
+        labels=[label] if label else [],
+        display_legend=bool(label),
+        **kw,
+    )
+
+
+def window_xy(start: float, stop: float, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """The polygon of a ``band`` that spans ``start``-``stop`` on x and ``low``-``high`` on y."""
+    return np.array([start, start, stop, stop], dtype=float), np.array([low, high, high, low], dtype=float)
+
+
+def between_xy(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The polygon of a ``band`` between two curves over ``x``: along ``upper``, back along ``lower``."""
+    x = np.asarray(x, dtype=float)
+    return np.concatenate([x, x[::-1]]), np.concatenate([upper, np.asarray(lower)[::-1]])
+
+
+def set_xy(mark: bq.Mark, x: Any = None, y: Any = None) -> None:
+    """Move data into a mark in one message; ``None`` (the default) empties it."""
+    with mark.hold_sync():
+        if x is None:
+            mark.x, mark.y = np.zeros(0), np.zeros(0)
+        else:
+            mark.x, mark.y = x, y
 
 
 def _set_ticks(ax: bq.Axis, extent: tuple[float, float] | None = None) -> None:

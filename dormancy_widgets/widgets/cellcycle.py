@@ -11,7 +11,18 @@ import numpy as np
 
 from ..models import cellcycle
 from . import palette
-from .base import Explorer, ghost_line, line, make_figure, scale_toggle, view_slider
+from .base import (
+    Explorer,
+    band,
+    between_xy,
+    ghost_line,
+    line,
+    make_figure,
+    scale_toggle,
+    set_xy,
+    view_slider,
+    window_xy,
+)
 
 __all__ = ["CellularDormancyExplorer", "cells", "percent"]
 
@@ -48,11 +59,6 @@ def cells(n: float) -> str:
     exp = int(math.floor(math.log10(n)))
     sup = str(exp).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
     return f"{n / 10**exp:.1f} × 10{sup}"
-
-
-def _band(t: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A closed polygon between two curves (for a filled Lines mark)."""
-    return np.concatenate([t, t[::-1]]), np.concatenate([upper, lower[::-1]])
 
 
 class CellularDormancyExplorer(Explorer):
@@ -96,33 +102,12 @@ class CellularDormancyExplorer(Explorer):
             y_format=".1s",
         )
         self._xs, self._fig_cells = xs, fig
-        self.window = bq.Lines(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales={"x": xs, "y": ys},
-            fill="inside",
-            fill_colors=[palette.VERMILLION],
-            fill_opacities=[0.12],
-            colors=[palette.VERMILLION],
-            stroke_width=1,
-            line_style="dashed",
-        )
+        self.window = band(xs, ys, color=palette.VERMILLION, opacity=0.12, width=1, dash="dashed")
         self.block_line = line(xs, ys, color=palette.BLUISH_GREEN, dash="dash_dotted", width=2)
-        self.bands = {}
-        for key, label, color, dash in _BANDS:
-            self.bands[key] = bq.Lines(
-                x=np.zeros(0),
-                y=np.zeros(0),
-                scales={"x": xs, "y": ys},
-                fill="inside",
-                fill_colors=[color],
-                fill_opacities=[0.55],
-                colors=[color],
-                line_style=dash,
-                stroke_width=2,
-                labels=[label],
-                display_legend=True,
-            )
+        self.bands = {
+            key: band(xs, ys, color=color, opacity=0.55, width=2, dash=dash, label=label)
+            for key, label, color, dash in _BANDS
+        }
         # the lesion's total (top edge of the stack), held for "keep this run"; not drawn itself
         self._total = line(xs, ys, color=palette.BLACK)
         self.ghost_total = ghost_line(xs, ys, color=palette.BLACK, width=2)
@@ -238,10 +223,7 @@ class CellularDormancyExplorer(Explorer):
         y_max = max(top * (3.0 if log else 1.05), 10.0)
         for i, (key, *_rest) in enumerate(_BANDS):
             lo, hi = (np.clip(e, floor, y_max) for e in (edges[i], edges[i + 1]))
-            x, y = _band(t, lo, hi)
-            with self.bands[key].hold_sync():
-                self.bands[key].x = x
-                self.bands[key].y = y
+            set_xy(self.bands[key], *between_xy(t, lo, hi))
         with self._total.hold_sync():
             self._total.x = t
             self._total.y = np.clip(edges[-1], floor, y_max)
@@ -254,14 +236,10 @@ class CellularDormancyExplorer(Explorer):
         t0, t1 = float(p["t_drug"]), float(p["t_drug"] + p["drug_days"])
         treated = float(p["drug_days"]) > 0 and float(p["k"]) > 0 and t0 < t[-1]
         y_lo = floor if log else 0.0
-        with self.window.hold_sync():
-            if treated:
-                b = min(t1, float(t[-1]))
-                self.window.x = np.array([t0, t0, b, b])
-                self.window.y = np.array([y_lo, y_max, y_max, y_lo])
-            else:
-                self.window.x = np.zeros(0)
-                self.window.y = np.zeros(0)
+        if treated:
+            set_xy(self.window, *window_xy(t0, min(t1, float(t[-1])), y_lo, y_max))
+        else:
+            set_xy(self.window)
         label_y = y_max / 2.0 if log else 0.93 * y_max
         with self.window_label.hold_sync():
             self.window_label.x = [t0 + 0.5]

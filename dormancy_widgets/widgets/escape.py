@@ -12,7 +12,7 @@ import numpy as np
 
 from ..models import comparison, escape
 from . import palette
-from .base import Explorer, ghost_line, line, make_figure
+from .base import Explorer, band, ghost_line, line, make_figure, set_xy, window_xy
 
 __all__ = ["EscapeExplorer", "comparison_table"]
 
@@ -31,20 +31,6 @@ def _curves(xs: bq.Scale, ys: bq.Scale) -> tuple[bq.Lines, ...]:
         line(xs, ys, color=palette.BLACK, dash="dotted", width=2, label="no therapy"),
         line(xs, ys, color=palette.VERMILLION, dash="dashed", width=2, label="simulated cohort"),
         line(xs, ys, color=palette.BLUE, width=4, label="exact"),
-    )
-
-
-def _band(xs: bq.Scale, ys: bq.Scale, color: str, opacity: float = 0.22) -> bq.Lines:
-    """A filled vertical band (empty until drawn), for a time window."""
-    return bq.Lines(
-        x=np.zeros(0),
-        y=np.zeros(0),
-        scales={"x": xs, "y": ys},
-        fill="inside",
-        fill_colors=[color],
-        fill_opacities=[opacity],
-        colors=[color],
-        stroke_width=0,
     )
 
 
@@ -86,8 +72,8 @@ class EscapeExplorer(Explorer):
             y_format=".2f",
         )
         self._ys_h = ys
-        self.windows = [_band(xs, ys, palette.ORANGE) for _ in escape.DEMICHELI_WINDOWS]
-        self.therapy_band = _band(xs, ys, palette.SKY_BLUE, 0.2)
+        self.windows = [band(xs, ys, color=palette.ORANGE, opacity=0.22) for _ in escape.DEMICHELI_WINDOWS]
+        self.therapy_band = band(xs, ys, color=palette.SKY_BLUE, opacity=0.2)
         self.window_label = bq.Label(
             x=[0.0],
             y=[0.0],
@@ -186,21 +172,17 @@ class EscapeExplorer(Explorer):
         ):
             with mark.hold_sync():
                 mark.x, mark.y = (x, y) if show_cohort else (empty, empty)
-        for band, (lo, hi) in zip(self.windows, escape.DEMICHELI_WINDOWS):
-            with band.hold_sync():
-                band.x = np.array([lo, lo, hi, hi])
-                band.y = np.array([0.0, top, top, 0.0])
+        for mark, (lo, hi) in zip(self.windows, escape.DEMICHELI_WINDOWS):
+            set_xy(mark, *window_xy(lo, hi, 0.0, top))
         with self.window_label.hold_sync():
             self.window_label.x = [escape.DEMICHELI_WINDOWS[1][1] + 1.5]
             self.window_label.y = [0.78 * top]
         a = float(p["therapy_start"]) / escape.DAYS_PER_MONTH
         b = min(a + float(p["therapy_length"]) / escape.DAYS_PER_MONTH, _MONTHS_SHOWN)
-        with self.therapy_band.hold_sync():
-            if treated and a < _MONTHS_SHOWN:
-                self.therapy_band.x = np.array([a, a, b, b])
-                self.therapy_band.y = np.array([0.0, top, top, 0.0])
-            else:
-                self.therapy_band.x, self.therapy_band.y = empty, empty
+        if treated and a < _MONTHS_SHOWN:
+            set_xy(self.therapy_band, *window_xy(a, b, 0.0, top))
+        else:
+            set_xy(self.therapy_band)
         with self.therapy_label.hold_sync():
             self.therapy_label.x = [a]
             self.therapy_label.y = [0.94 * top]

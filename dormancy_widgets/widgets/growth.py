@@ -10,7 +10,7 @@ import numpy as np
 
 from ..models import growth
 from . import palette
-from .base import Explorer, ghost_line, line, make_figure, view_slider
+from .base import Explorer, band, ghost_line, line, make_figure, set_xy, view_slider, window_xy
 
 __all__ = ["GrowthExplorer"]
 
@@ -77,16 +77,7 @@ class GrowthExplorer(Explorer):
             font_weight="bold",
             y_offset=-13,
         )
-        self.plateau = bq.Lines(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales={"x": xs, "y": ys},
-            fill="inside",
-            fill_colors=[palette.SKY_BLUE],
-            fill_opacities=[0.25],
-            colors=[palette.SKY_BLUE],
-            stroke_width=0,
-        )
+        self.plateau = band(xs, ys, color=palette.SKY_BLUE, opacity=0.25)
         self.detect_marker = line(xs, ys, color=palette.VERMILLION, dash="dotted", width=2)
         self.ghost = ghost_line(xs, ys)
         self.curve = line(xs, ys, color=palette.BLUE, width=4)
@@ -133,13 +124,10 @@ class GrowthExplorer(Explorer):
                 self.detect_marker.y = np.zeros(0)
         a = float(p["t_pause"]) / _DAYS_PER_YEAR
         b = min(a + float(p["pause"]) / _DAYS_PER_YEAR, span)
-        with self.plateau.hold_sync():
-            if float(p["pause"]) > 0 and a < span:
-                self.plateau.x = np.array([a, a, b, b])
-                self.plateau.y = np.array([_Y_MIN, _Y_MAX, _Y_MAX, _Y_MIN])
-            else:
-                self.plateau.x = np.zeros(0)
-                self.plateau.y = np.zeros(0)
+        if float(p["pause"]) > 0 and a < span:
+            set_xy(self.plateau, *window_xy(a, b, _Y_MIN, _Y_MAX))
+        else:
+            set_xy(self.plateau)
         self._xs.max = span
 
     def describe(self, result: growth.GrowthResult) -> str:

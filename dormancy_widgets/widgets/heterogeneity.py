@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import heterogeneity
 from . import palette
-from .base import Explorer, ghost_line, line, make_figure
+from .base import Explorer, band, ghost_line, line, make_figure
 
 __all__ = ["HeterogeneityExplorer", "display_cap", "histogram_steps"]
 
@@ -87,18 +87,15 @@ class HeterogeneityExplorer(Explorer):
             ys.min = 0.0
             self._hist_scales[arm] = (xs, ys)
             self.ghost_hist[arm] = ghost_line(xs, ys, dash="dotted", width=2)
-            self.hist[arm] = bq.Lines(
-                x=np.zeros(0),
-                y=np.zeros(0),
-                scales={"x": xs, "y": ys},
-                colors=[color],
-                line_style=dash,
-                stroke_width=2,
+            self.hist[arm] = band(
+                xs,
+                ys,
+                color=color,
+                opacity=0.35,
                 fill="bottom",
-                fill_colors=[color],
-                fill_opacities=[0.35],
-                labels=["clones" if arm == "clones" else "subsamples"],
-                display_legend=True,
+                width=2,
+                dash=dash,
+                label="clones" if arm == "clones" else "subsamples",
             )
             self.mean_lines[arm] = line(
                 xs, ys, color=palette.BLACK, dash="dash_dotted", width=2, label="mean"

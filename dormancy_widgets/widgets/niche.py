@@ -12,7 +12,7 @@ import numpy as np
 
 from ..models import niche
 from . import palette
-from .base import Explorer, ghost_line, make_figure, view_slider
+from .base import Explorer, band, ghost_line, make_figure, set_xy, view_slider, window_xy
 
 __all__ = ["NicheExplorer", "flow_or_soil_words"]
 
@@ -131,16 +131,7 @@ class NicheExplorer(Explorer):
             width="600px",
             height="430px",
         )
-        self.band = bq.Lines(
-            x=[0.0, 0.0],
-            y=[0.0, 0.0],
-            scales={"x": self._days, "y": self._lesion_scale},
-            colors=[palette.YELLOW],
-            fill="inside",
-            fill_colors=[palette.YELLOW],
-            fill_opacities=[0.45],
-            stroke_width=0,
-        )
+        self.band = band(self._days, self._lesion_scale, color=palette.YELLOW, opacity=0.45)
         self.lines = bq.Lines(
             x=np.zeros(0),
             y=np.zeros((len(organs), 0)),
@@ -221,13 +212,10 @@ class NicheExplorer(Explorer):
             self.end_labels.y = growing[:, -1]
         on, off = result.trigger_window()
         shown = off > on and on < day
-        with self.band.hold_sync():
-            if shown:
-                a, z, h = float(on), float(min(off, day)), float(self._lesion_scale.max)
-                self.band.x = np.array([a, a, z, z])
-                self.band.y = np.array([0.0, h, h, 0.0])
-            else:
-                self.band.x, self.band.y = np.zeros(2), np.zeros(2)
+        if shown:
+            set_xy(self.band, *window_xy(float(on), float(min(off, day)), 0.0, float(self._lesion_scale.max)))
+        else:
+            set_xy(self.band, np.zeros(2), np.zeros(2))  # hidden: a degenerate polygon at the origin
         fold = float(result.params["fold_trig"])
         self.band_label.text = [
             f"yellow band: trigger, wake-up ×{fold:g} from day {float(on):g} to {float(off):g}"
