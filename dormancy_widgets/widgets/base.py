@@ -37,6 +37,7 @@ from . import fmt, palette
 
 __all__ = [
     "Explorer",
+    "ScaleSwitch",
     "band",
     "between_xy",
     "control_label",
@@ -322,6 +323,86 @@ def scale_toggle(description: str, labels: tuple[str, str], tooltip: str) -> wid
         tooltip=tooltip,
         style={"description_width": "auto", "button_width": "120px"},
     )
+
+
+class ScaleSwitch:
+    """One log/linear switch: its toggle buttons and the scales it swaps in and out.
+
+    ``log`` and ``linear`` are matching scales (one or several, e.g. a time plot's y and a
+    phase plane's x and y); the figures are built on the log ones. ``attach`` names the
+    figures (and any mark drawn outside them) that use them; ``apply()``, called at the top
+    of ``draw``, puts the chosen set into every axis and mark that holds the other set and
+    refreshes the ticks::
+
+        self.axis = ScaleSwitch("cell axis", ("log cells", "linear cells"), "...",
+                                log=bq.LogScale(min=1.0), linear=bq.LinearScale(min=0.0))
+        self.view_controls["axis"] = self.axis.toggle
+        fig, xs, ys = make_figure(..., y_scale=self.axis.scale())
+        self.axis.attach(fig)
+        ...
+        def draw(self, result):
+            self.axis.apply()          # then self.axis.log, self.axis.scale()
+
+    ``tick_formats`` (log, linear) sets the swapped axes' number format as well.
+    """
+
+    def __init__(
+        self,
+        description: str,
+        labels: tuple[str, str],
+        tooltip: str,
+        *,
+        log: bq.Scale | Iterable[bq.Scale],
+        linear: bq.Scale | Iterable[bq.Scale],
+        tick_formats: tuple[str | None, str | None] | None = None,
+    ) -> None:
+        self.toggle = scale_toggle(description, labels, tooltip)
+        logs = (log,) if isinstance(log, bq.Scale) else tuple(log)
+        lins = (linear,) if isinstance(linear, bq.Scale) else tuple(linear)
+        if len(logs) != len(lins):
+            raise ValueError(
+                f"log and linear = {len(logs)} and {len(lins)} scales: give one linear scale per log scale."
+            )
+        self.scales: dict[str, tuple[bq.Scale, ...]] = {"log": logs, "linear": lins}
+        self.tick_formats = dict(zip(("log", "linear"), tick_formats)) if tick_formats else None
+        self.figures: list[bq.Figure] = []
+        self.marks: list[bq.Mark] = []
+        self._mode = "log"
+
+    @property
+    def log(self) -> bool:
+        """True when the toggle asks for logarithmic axes."""
+        return self.toggle.value == "log"
+
+    def scale(self, index: int = 0) -> bq.Scale:
+        """The scale in use at position ``index`` (of the ``log``/``linear`` sets)."""
+        return self.scales[self._mode][index]
+
+    def attach(self, *items: bq.Figure | bq.Mark) -> None:
+        """Figures whose axes and marks follow the switch, and marks drawn outside any figure."""
+        for item in items:
+            (self.figures if isinstance(item, bq.Figure) else self.marks).append(item)
+
+    def apply(self) -> bool:
+        """Swap to the toggle's choice if it changed since the last call; True when it did."""
+        mode = self.toggle.value
+        if mode == self._mode:
+            return False
+        swap = {id(old): new for old, new in zip(self.scales[self._mode], self.scales[mode])}
+        marks = [m for fig in self.figures for m in fig.marks] + self.marks
+        for mark in marks:
+            scales = dict(mark.scales or {})
+            if any(id(sc) in swap for sc in scales.values()):
+                mark.scales = {k: swap.get(id(sc), sc) for k, sc in scales.items()}
+        for fig in self.figures:
+            for ax in fig.axes:
+                if id(ax.scale) in swap:
+                    ax.scale = swap[id(ax.scale)]
+                    if self.tick_formats is not None:
+                        ax.tick_format = self.tick_formats[mode]
+                    _set_ticks(ax)
+        self._mode = mode
+        return True
 
 
 def make_figure(

@@ -13,12 +13,12 @@ from ..models import cellcycle
 from . import palette
 from .base import (
     Explorer,
+    ScaleSwitch,
     band,
     between_xy,
     ghost_line,
     line,
     make_figure,
-    scale_toggle,
     set_xy,
     view_slider,
     window_xy,
@@ -82,21 +82,23 @@ class CellularDormancyExplorer(Explorer):
         self.view_controls["days"] = view_slider(
             "days shown (days)", 150, 30, 365, 5, "Length of the time axis"
         )
-        self.view_controls["axis"] = scale_toggle(
+        self.cell_axis = ScaleSwitch(
             "cell axis",
             ("log cells", "linear cells"),
             "Log axis: see growth over many orders of magnitude; linear: see the stack in proportion",
+            log=bq.LogScale(min=_LOG_FLOOR),
+            linear=bq.LinearScale(min=0.0),
+            tick_formats=(".1s", ".3s"),
         )
+        self.view_controls["axis"] = self.cell_axis.toggle
 
         # --- figure 1: stacked cells
-        self._ys_log = bq.LogScale(min=_LOG_FLOOR)
-        self._ys_lin = bq.LinearScale(min=0.0)
         fig, xs, ys = make_figure(
             "Cells in the lesion",
             "time (days)",
             "cells (stacked)",
             x_scale=bq.LinearScale(min=0.0),
-            y_scale=self._ys_log,
+            y_scale=self.cell_axis.scale(),
             width="700px",
             height="420px",
             y_format=".1s",
@@ -138,6 +140,7 @@ class CellularDormancyExplorer(Explorer):
             self.block_label,
         ]
         fig.legend_location = "top-left"
+        self.cell_axis.attach(fig, self._total)
 
         # --- figure 2: fractions
         fig2, xs2, ys2 = make_figure(
@@ -214,8 +217,8 @@ class CellularDormancyExplorer(Explorer):
 
     def draw(self, result: cellcycle.CellCycleResult) -> None:
         t = result.t
-        log = self.view_controls["axis"].value == "log"
-        self._set_axis(log)
+        self.cell_axis.apply()
+        log = self.cell_axis.log
         floor = _LOG_FLOOR if log else 0.0
         P, Q, D = result.P, result.Q, result.D
         edges = [np.zeros_like(P), P, P + Q, P + Q + D]
@@ -227,8 +230,7 @@ class CellularDormancyExplorer(Explorer):
         with self._total.hold_sync():
             self._total.x = t
             self._total.y = np.clip(edges[-1], floor, y_max)
-        ys = self._ys_log if log else self._ys_lin
-        ys.max = y_max
+        self.cell_axis.scale().max = y_max
         self._xs.max = float(t[-1])
         self._xs2.max = float(t[-1])
 
@@ -283,16 +285,6 @@ class CellularDormancyExplorer(Explorer):
         with self.s_line.hold_sync():
             self.s_line.x = np.array([float(p["s"]), float(p["s"])])
             self.s_line.y = np.array([0.0, rmax])
-
-    def _set_axis(self, log: bool) -> None:
-        ys = self._ys_log if log else self._ys_lin
-        axis = self._fig_cells.axes[1]
-        if axis.scale is ys:
-            return
-        axis.scale = ys
-        axis.tick_format = ".1s" if log else ".3s"
-        for mark in [*self._fig_cells.marks, self._total]:
-            mark.scales = {**mark.scales, "y": ys}
 
     def describe(self, result: cellcycle.CellCycleResult) -> str:
         s = result.summary()

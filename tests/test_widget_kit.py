@@ -1,0 +1,87 @@
+"""The shared widget kit in ``widgets.base`` and ``widgets.fmt``: bands, the log/linear
+switch, number formatting, declared time spans and the comparison table's home."""
+
+from __future__ import annotations
+
+import bqplot as bq
+import numpy as np
+import pytest
+
+from dormancy_widgets.widgets.base import (
+    ScaleSwitch,
+    band,
+    between_xy,
+    make_figure,
+    set_xy,
+    window_xy,
+)
+
+
+def test_band_is_an_empty_filled_lines_mark_in_one_colour():
+    xs, ys = bq.LinearScale(), bq.LinearScale()
+    b = band(xs, ys, color="#E69F00", opacity=0.3, width=2, dash="dashed", label="window")
+    assert isinstance(b, bq.Lines) and np.asarray(b.x).size == 0
+    assert b.fill == "inside" and list(b.fill_colors) == ["#E69F00"] and list(b.colors) == ["#E69F00"]
+    assert list(b.fill_opacities) == [0.3] and b.stroke_width == 2 and b.line_style == "dashed"
+    assert list(b.labels) == ["window"] and b.display_legend
+    plain = band(xs, ys, color="#56B4E9", fill="bottom")
+    assert plain.fill == "bottom" and plain.stroke_width == 0 and not plain.display_legend
+
+
+def test_window_and_between_polygons():
+    x, y = window_xy(8.0, 10.0, 0.0, 2.5)
+    assert list(x) == [8, 8, 10, 10] and list(y) == [0, 2.5, 2.5, 0]
+    t = np.array([0.0, 1.0, 2.0])
+    x, y = between_xy(t, np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]))
+    assert list(x) == [0, 1, 2, 2, 1, 0] and list(y) == [4, 5, 6, 3, 2, 1]
+    mark = band(bq.LinearScale(), bq.LinearScale(), color="#000000")
+    set_xy(mark, x, y)
+    assert list(mark.y) == [4, 5, 6, 3, 2, 1]
+    set_xy(mark)
+    assert np.asarray(mark.x).size == 0 and np.asarray(mark.y).size == 0
+
+
+def test_scale_switch_swaps_axes_and_marks_and_back():
+    switch = ScaleSwitch(
+        "axes",
+        ("log", "linear"),
+        "tip",
+        log=(bq.LogScale(min=1.0, max=1e4), bq.LogScale(min=1.0, max=100.0)),
+        linear=(bq.LinearScale(min=0.0, max=1e4), bq.LinearScale(min=0.0, max=100.0)),
+        tick_formats=(".1s", ".3s"),
+    )
+    fig, xs, ys = make_figure("t", "x", "y", x_scale=switch.scale(1), y_scale=switch.scale(0))
+    inside = bq.Lines(x=[1.0, 2.0], y=[1.0, 10.0], scales={"x": xs, "y": ys})
+    outside = bq.Lines(x=[1.0], y=[1.0], scales={"x": bq.LinearScale(), "y": ys})
+    fig.marks = [inside]
+    switch.attach(fig, outside)
+    assert switch.log and not switch.apply()  # nothing to do yet
+    switch.toggle.value = "linear"
+    assert switch.apply() and not switch.log
+    lin_y, lin_x = switch.scales["linear"]
+    assert fig.axes[1].scale is lin_y and fig.axes[0].scale is lin_x
+    assert inside.scales["y"] is lin_y and inside.scales["x"] is lin_x
+    assert outside.scales["y"] is lin_y and outside.scales["x"] is not lin_x  # not one of the pairs
+    assert fig.axes[1].tick_format == ".3s" and switch.scale() is lin_y
+    assert list(fig.axes[1].tick_values) == [0, 5000, 10000]  # ticks refreshed
+    switch.toggle.value = "log"
+    assert switch.apply() and inside.scales["y"] is switch.scales["log"][0]
+    assert fig.axes[1].tick_format == ".1s"
+
+
+def test_scale_switch_needs_matching_sets():
+    with pytest.raises(ValueError, match="log and linear"):
+        ScaleSwitch("a", ("l", "n"), "t", log=(bq.LogScale(), bq.LogScale()), linear=bq.LinearScale())
+
+
+def test_cellular_explorer_switches_its_cell_axis():
+    from dormancy_widgets.widgets.cellcycle import CellularDormancyExplorer
+
+    e = CellularDormancyExplorer()
+    fig = e.figures[0]
+    assert isinstance(fig.axes[1].scale, bq.LogScale)
+    e.view_controls["axis"].value = "linear"
+    ys = fig.axes[1].scale
+    assert isinstance(ys, bq.LinearScale) and fig.axes[1].tick_format == ".3s"
+    assert all(m.scales["y"] is ys for m in fig.marks) and e._total.scales["y"] is ys
+    assert ys.max == pytest.approx(1.05 * float(np.max(e.result.P + e.result.Q + e.result.D)))
