@@ -119,7 +119,7 @@ from . import units
 from ._util import scalar as _scalar
 from .base import Output, Result
 from .growth import CLINICAL, MICROSCOPIC, doublings
-from .params import Param, Preset, batch_shape, defaults, validate, validate_time
+from .params import TEACHING, Param, Preset, batch_shape, declare, from_defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -195,190 +195,186 @@ _K_STEP = 2.0
 #: at most this many such cuts (k <= 1 per year over at most 40 years needs 20)
 _K_CUTS_MAX = 32
 
-_TEACH = "teaching choice"
-
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        Param(
-            "m_a",
-            0.25,
-            0.0,
-            2.0,
-            unit="lesions",
-            label="m_a, micromets",
-            doc="mean number of avascular micrometastases (10⁶ cells) per patient",
-            source=_TEACH,
-        ),
-        Param(
-            "m_s",
-            0.6,
-            0.0,
-            3.0,
-            unit="lesions",
-            label="m_s, single cells",
-            doc="mean number of dormant single cells able to regrow a tumour, per patient",
-            source=_TEACH,
-        ),
-        Param(
-            "surgery",
-            "on",
-            choices=("on", "off"),
-            label="surgery wakes lesions",
-            doc="does removing the primary end dormancy at once (on) or not (off)?",
-            source="Retsky et al. 2010 (abstract); O'Reilly et al. 1994, Cell 79:315",
-        ),
-        Param(
-            "p_a",
-            0.35,
-            0.0,
-            1.0,
-            unit="",
-            label="p_a, micrometastases woken",
-            doc="fraction of avascular micrometastases that surgery switches to growth (dimensionless)",
-            source=_TEACH + " (surgery-induced angiogenesis, Retsky et al. 2010)",
-        ),
-        Param(
-            "p_s",
-            0.25,
-            0.0,
-            1.0,
-            unit="",
-            label="p_s, single cells woken",
-            doc="fraction of dormant single cells that surgery switches to cycling (dimensionless)",
-            source=_TEACH + " (Retsky et al. 2010)",
-        ),
-        Param(
-            "k",
-            0.08,
-            0.0,
-            1.0,
-            unit="/year",
-            label="k, spontaneous escape",
-            doc="hazard at which a lesion not woken by surgery escapes dormancy later",
-            source=_TEACH,
-            step=0.005,
-        ),
-        Param(
-            "Td",
-            31.5,
-            5.0,
-            200.0,
-            unit="days",
-            label="Td, doubling time",
-            doc="median doubling time of an awake lesion",
-            step=0.5,
-            source="fitted to the Demicheli et al. 2004 peak months (grid search, see the calibration); "
-            "close to the 30 days of the growth lesson",
-        ),
-        Param(
-            "sigma",
-            0.35,
-            0.05,
-            1.5,
-            unit="",
-            label="sigma, spread of Td",
-            doc="log-normal spread of doubling times between lesions (dimensionless)",
-            source="fitted to the Demicheli et al. 2004 peak months; a log-normal spread of growth rates "
-            "as reported by Norton 1988 [unverified]",
-            step=0.01,
-        ),
-        Param(
-            "therapy_start",
-            30.0,
-            0.0,
-            730.0,
-            unit="days",
-            label="therapy_start",
-            doc="day after surgery on which adjuvant therapy begins",
-            source=_TEACH,
-            step=1.0,
-        ),
-        Param(
-            "therapy_length",
-            0.0,
-            0.0,
-            730.0,
-            unit="days",
-            label="therapy_length",
-            doc="how long adjuvant therapy is given (0: surgery alone)",
-            source=_TEACH,
-            step=1.0,
-        ),
-        Param(
-            "kill",
-            0.003,
-            0.0,
-            0.1,
-            unit="/day",
-            label="kill, eradication",
-            doc="rate at which therapy eradicates a growing lesion",
-            source=_TEACH,
-            step=0.001,
-        ),
-        Param(
-            "specificity",
-            1.0,
-            0.0,
-            1.0,
-            unit="",
-            label="specificity, cell-cycle",
-            doc="1: the drug kills only dividing cells and spares dormant ones; 0: it kills both alike "
-            "(dimensionless)",
-            source="Naumov et al. 2003, Breast Cancer Res Treat 82:199: chemotherapy that shrank "
-            "metastases spared solitary dormant cells; the value is a teaching choice",
-            step=0.05,
-        ),
-        Param(
-            "n_patients",
-            1173,
-            100,
-            100000,
-            unit="patients",
-            label="n_patients",
-            doc="number of simulated patients (the exact curves do not depend on it)",
-            log=True,
-            integer=True,
-            source="1,173 patients: the whole Demicheli et al. 2004 series (the premenopausal "
-            "node-positive subgroup is smaller)",
-        ),
-    )
-}
+PARAMS: dict[str, Param] = declare(
+    Param(
+        "m_a",
+        0.25,
+        0.0,
+        2.0,
+        unit="lesions",
+        label="m_a, micromets",
+        doc="mean number of avascular micrometastases (10⁶ cells) per patient",
+        source=TEACHING,
+    ),
+    Param(
+        "m_s",
+        0.6,
+        0.0,
+        3.0,
+        unit="lesions",
+        label="m_s, single cells",
+        doc="mean number of dormant single cells able to regrow a tumour, per patient",
+        source=TEACHING,
+    ),
+    Param(
+        "surgery",
+        "on",
+        choices=("on", "off"),
+        label="surgery wakes lesions",
+        doc="does removing the primary end dormancy at once (on) or not (off)?",
+        source="Retsky et al. 2010 (abstract); O'Reilly et al. 1994, Cell 79:315",
+    ),
+    Param(
+        "p_a",
+        0.35,
+        0.0,
+        1.0,
+        unit="",
+        label="p_a, micrometastases woken",
+        doc="fraction of avascular micrometastases that surgery switches to growth (dimensionless)",
+        source=TEACHING + " (surgery-induced angiogenesis, Retsky et al. 2010)",
+    ),
+    Param(
+        "p_s",
+        0.25,
+        0.0,
+        1.0,
+        unit="",
+        label="p_s, single cells woken",
+        doc="fraction of dormant single cells that surgery switches to cycling (dimensionless)",
+        source=TEACHING + " (Retsky et al. 2010)",
+    ),
+    Param(
+        "k",
+        0.08,
+        0.0,
+        1.0,
+        unit="/year",
+        label="k, spontaneous escape",
+        doc="hazard at which a lesion not woken by surgery escapes dormancy later",
+        source=TEACHING,
+        step=0.005,
+    ),
+    Param(
+        "Td",
+        31.5,
+        5.0,
+        200.0,
+        unit="days",
+        label="Td, doubling time",
+        doc="median doubling time of an awake lesion",
+        step=0.5,
+        source="fitted to the Demicheli et al. 2004 peak months (grid search, see the calibration); "
+        "close to the 30 days of the growth lesson",
+    ),
+    Param(
+        "sigma",
+        0.35,
+        0.05,
+        1.5,
+        unit="",
+        label="sigma, spread of Td",
+        doc="log-normal spread of doubling times between lesions (dimensionless)",
+        source="fitted to the Demicheli et al. 2004 peak months; a log-normal spread of growth rates "
+        "as reported by Norton 1988 [unverified]",
+        step=0.01,
+    ),
+    Param(
+        "therapy_start",
+        30.0,
+        0.0,
+        730.0,
+        unit="days",
+        label="therapy_start",
+        doc="day after surgery on which adjuvant therapy begins",
+        source=TEACHING,
+        step=1.0,
+    ),
+    Param(
+        "therapy_length",
+        0.0,
+        0.0,
+        730.0,
+        unit="days",
+        label="therapy_length",
+        doc="how long adjuvant therapy is given (0: surgery alone)",
+        source=TEACHING,
+        step=1.0,
+    ),
+    Param(
+        "kill",
+        0.003,
+        0.0,
+        0.1,
+        unit="/day",
+        label="kill, eradication",
+        doc="rate at which therapy eradicates a growing lesion",
+        source=TEACHING,
+        step=0.001,
+    ),
+    Param(
+        "specificity",
+        1.0,
+        0.0,
+        1.0,
+        unit="",
+        label="specificity, cell-cycle",
+        doc="1: the drug kills only dividing cells and spares dormant ones; 0: it kills both alike "
+        "(dimensionless)",
+        source="Naumov et al. 2003, Breast Cancer Res Treat 82:199: chemotherapy that shrank "
+        "metastases spared solitary dormant cells; the value is a teaching choice",
+        step=0.05,
+    ),
+    Param(
+        "n_patients",
+        1173,
+        100,
+        100000,
+        unit="patients",
+        label="n_patients",
+        doc="number of simulated patients (the exact curves do not depend on it)",
+        log=True,
+        integer=True,
+        source="1,173 patients: the whole Demicheli et al. 2004 series (the premenopausal "
+        "node-positive subgroup is smaller)",
+    ),
+)
 
 # the defaults are the demicheli2004 values. Td and sigma: least squares on the peak months
 # (9, 29); see the module docstring and tests/test_escape.py::test_demicheli2004_fit_is_the_grid_optimum
-_D2004 = defaults(PARAMS)
-
-PRESETS: dict[str, Preset] = {
-    "demicheli2004": Preset(
-        dict(_D2004),
-        "Demicheli et al. 2004, Breast Cancer Res 6:R689: hazard of local-regional and/or distant "
-        "first recurrence within 4 years of mastectomy alone peaks at 8-10 and 28-30 months in the "
-        "node-positive PREMENOPAUSAL subgroup of a 1,173-patient series (postmenopausal: one broad "
-        "peak at 18-20 months, not modelled); Td and sigma fitted to the two peaks, other values "
-        "are teaching choices",
-        "Mastectomy alone: surgery wakes some lesions, giving an early and a late peak of relapse.",
-    ),
-    "no_surgical_waking": Preset(
-        {**_D2004, "surgery": "off"},
-        "Retsky et al. 2010 (abstract): without surgery-induced escape the model loses its early peak "
-        "(a counterfactual on the demicheli2004 values)",
-        "The same patients if surgery woke nothing: only spontaneous escape.",
-    ),
-    "adjuvant_cycle_specific": Preset(
-        {**_D2004, "therapy_length": 180.0},
-        "Fidler 1988, Isr J Med Sci 24:456: early therapy, before residual disease is evident; "
-        "a cycle-specific drug from month 1 to 7 (dose and kill rate are teaching choices)",
-        "Six months of a cycle-specific drug from month 1: it hits woken lesions, not dormant ones.",
-    ),
-    "adjuvant_non_specific": Preset(
-        {**_D2004, "therapy_length": 180.0, "specificity": 0.0},
-        "Naumov et al. 2003, Breast Cancer Res Treat 82:199 (doxorubicin spared solitary dormant "
-        "cells): a hypothetical drug that also kills non-dividing cells reaches dormant lesions "
-        "(same schedule as adjuvant_cycle_specific; a teaching counterfactual)",
-        "The same six months with a drug that kills dormant and dividing cells alike.",
-    ),
-}
+PRESETS: dict[str, Preset] = from_defaults(
+    PARAMS,
+    {
+        "demicheli2004": Preset(
+            {},
+            "Demicheli et al. 2004, Breast Cancer Res 6:R689: hazard of local-regional and/or distant "
+            "first recurrence within 4 years of mastectomy alone peaks at 8-10 and 28-30 months in the "
+            "node-positive PREMENOPAUSAL subgroup of a 1,173-patient series (postmenopausal: one broad "
+            "peak at 18-20 months, not modelled); Td and sigma fitted to the two peaks, other values "
+            "are teaching choices",
+            "Mastectomy alone: surgery wakes some lesions, giving an early and a late peak of relapse.",
+        ),
+        "no_surgical_waking": Preset(
+            {"surgery": "off"},
+            "Retsky et al. 2010 (abstract): without surgery-induced escape the model loses its early peak "
+            "(a counterfactual on the demicheli2004 values)",
+            "The same patients if surgery woke nothing: only spontaneous escape.",
+        ),
+        "adjuvant_cycle_specific": Preset(
+            {"therapy_length": 180.0},
+            "Fidler 1988, Isr J Med Sci 24:456: early therapy, before residual disease is evident; "
+            "a cycle-specific drug from month 1 to 7 (dose and kill rate are teaching choices)",
+            "Six months of a cycle-specific drug from month 1: it hits woken lesions, not dormant ones.",
+        ),
+        "adjuvant_non_specific": Preset(
+            {"therapy_length": 180.0, "specificity": 0.0},
+            "Naumov et al. 2003, Breast Cancer Res Treat 82:199 (doxorubicin spared solitary dormant "
+            "cells): a hypothetical drug that also kills non-dividing cells reaches dormant lesions "
+            "(same schedule as adjuvant_cycle_specific; a teaching counterfactual)",
+            "The same six months with a drug that kills dormant and dividing cells alike.",
+        ),
+    },
+)
 
 
 # ----------------------------------------------------------------------------- exact hazard

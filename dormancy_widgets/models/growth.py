@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike
 from . import units
 from ._util import scalar as _scalar
 from .base import Output, Result
-from .params import Param, Preset, defaults, validate, validate_seed, validate_time
+from .params import TEACHING, Param, Preset, declare, from_defaults, validate, validate_seed, validate_time
 
 __all__ = [
     "CELLS_PER_MM3",
@@ -122,110 +122,105 @@ LETHAL = DetectionLimit(
 )
 DETECTION_LIMITS = (MICROSCOPIC, CLINICAL, LETHAL)
 
-_TEACHING = "teaching choice"
+PARAMS: dict[str, Param] = declare(
+    Param(
+        "law",
+        "gompertz",
+        choices=LAWS,
+        label="growth law",
+        doc="how growth slows as the tumour gets bigger",
+        source="Norton 1988 (unadorned Gompertz, the rival of Speer et al. 1984); exponential "
+        "and logistic for comparison",
+    ),
+    Param(
+        "N0",
+        1.0,
+        1.0,
+        1e4,
+        unit="cells",
+        label="N0, starting cells",
+        doc="number of cells at time zero (one disseminated cell by default)",
+        log=True,
+        source=TEACHING,
+    ),
+    Param(
+        "Td",
+        30.0,
+        2.0,
+        1000.0,
+        unit="days",
+        label="Td, first doubling time",
+        doc="doubling time while the tumour is small (r = ln 2 / Td)",
+        log=True,
+        source=TEACHING,
+    ),
+    Param(
+        "Ninf",
+        3e12,
+        1e5,
+        1e13,
+        unit="cells",
+        label="N∞, plateau size",
+        doc="size at which growth stops (logistic and Gompertz only)",
+        log=True,
+        source="reported as about 3e12 cells for breast cancer (Norton 1988) [unverified]",
+    ),
+    Param(
+        "t_pause",
+        0.0,
+        0.0,
+        10000.0,
+        unit="days",
+        label="t_pause, plateau starts",
+        doc="day on which a dormant plateau begins",
+        step=5.0,
+        source="Speer et al. 1984 (growth plateaus; rejected by Norton 1988); timing is a teaching choice",
+    ),
+    Param(
+        "pause",
+        0.0,
+        0.0,
+        10000.0,
+        unit="days",
+        label="pause, plateau length",
+        doc="how long growth stands still (0: no plateau)",
+        step=5.0,
+        source="Speer et al. 1984 (growth plateaus); length is a teaching choice",
+    ),
+)
 
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        Param(
-            "law",
-            "gompertz",
-            choices=LAWS,
-            label="growth law",
-            doc="how growth slows as the tumour gets bigger",
-            source="Norton 1988 (unadorned Gompertz, the rival of Speer et al. 1984); exponential "
-            "and logistic for comparison",
+PRESETS: dict[str, Preset] = from_defaults(
+    PARAMS,
+    {
+        "norton1988": Preset(
+            {},
+            "Norton 1988, Cancer Res 48:7067: an unadorned Gompertz curve fits human breast cancer "
+            "data (proposed as the alternative to Speer et al. 1984, whose identical-early-growth "
+            "assumption Norton rejects). Only the plateau size N∞ is taken from Norton (reported as "
+            "about 3e12 cells [unverified]); N0 and Td are teaching choices",
+            "Unadorned Gompertz growth from one cell, no plateau (only N∞ is from Norton 1988).",
         ),
-        Param(
-            "N0",
-            1.0,
-            1.0,
-            1e4,
-            unit="cells",
-            label="N0, starting cells",
-            doc="number of cells at time zero (one disseminated cell by default)",
-            log=True,
-            source=_TEACHING,
+        "exponential": Preset(
+            {"law": "exponential"},
+            "Udagawa 2008, APMIS 116:615: 1e9 cells is about 30 doublings from one cell",
+            "Constant doubling time: the simplest picture of growth.",
         ),
-        Param(
-            "Td",
-            30.0,
-            2.0,
-            1000.0,
-            unit="days",
-            label="Td, first doubling time",
-            doc="doubling time while the tumour is small (r = ln 2 / Td)",
-            log=True,
-            source=_TEACHING,
+        "speer1984_plateau": Preset(
+            {"t_pause": 365.0, "pause": 1095.0},
+            "Speer et al. 1984, Cancer Res 44:4124: an identical Gompertz start interrupted by "
+            "random growth plateaus (here one 3-year plateau after the first year, a teaching "
+            "choice); the rival of Norton 1988, who rejects the identical start",
+            "Speer's picture: a tumour that stops growing for three years while still microscopic "
+            "(Norton 1988 proposes an unadorned Gompertz instead).",
         ),
-        Param(
-            "Ninf",
-            3e12,
-            1e5,
-            1e13,
-            unit="cells",
-            label="N∞, plateau size",
-            doc="size at which growth stops (logistic and Gompertz only)",
-            log=True,
-            source="reported as about 3e12 cells for breast cancer (Norton 1988) [unverified]",
+        "growth_arrest_below_detection": Preset(
+            {"Ninf": 1e8},
+            "Udagawa 2008, APMIS 116:615: growth can plateau below the detection limit "
+            "(plateau size 1e8 cells is a teaching choice)",
+            "A lesion whose growth levels off before it can ever be found.",
         ),
-        Param(
-            "t_pause",
-            0.0,
-            0.0,
-            10000.0,
-            unit="days",
-            label="t_pause, plateau starts",
-            doc="day on which a dormant plateau begins",
-            step=5.0,
-            source="Speer et al. 1984 (growth plateaus; rejected by Norton 1988); timing is a "
-            "teaching choice",
-        ),
-        Param(
-            "pause",
-            0.0,
-            0.0,
-            10000.0,
-            unit="days",
-            label="pause, plateau length",
-            doc="how long growth stands still (0: no plateau)",
-            step=5.0,
-            source="Speer et al. 1984 (growth plateaus); length is a teaching choice",
-        ),
-    )
-}
-
-_DEFAULTS = defaults(PARAMS)
-
-PRESETS: dict[str, Preset] = {
-    "norton1988": Preset(
-        dict(_DEFAULTS),
-        "Norton 1988, Cancer Res 48:7067: an unadorned Gompertz curve fits human breast cancer "
-        "data (proposed as the alternative to Speer et al. 1984, whose identical-early-growth "
-        "assumption Norton rejects). Only the plateau size N∞ is taken from Norton (reported as "
-        "about 3e12 cells [unverified]); N0 and Td are teaching choices",
-        "Unadorned Gompertz growth from one cell, no plateau (only N∞ is from Norton 1988).",
-    ),
-    "exponential": Preset(
-        {**_DEFAULTS, "law": "exponential"},
-        "Udagawa 2008, APMIS 116:615: 1e9 cells is about 30 doublings from one cell",
-        "Constant doubling time: the simplest picture of growth.",
-    ),
-    "speer1984_plateau": Preset(
-        {**_DEFAULTS, "t_pause": 365.0, "pause": 1095.0},
-        "Speer et al. 1984, Cancer Res 44:4124: an identical Gompertz start interrupted by "
-        "random growth plateaus (here one 3-year plateau after the first year, a teaching "
-        "choice); the rival of Norton 1988, who rejects the identical start",
-        "Speer's picture: a tumour that stops growing for three years while still microscopic "
-        "(Norton 1988 proposes an unadorned Gompertz instead).",
-    ),
-    "growth_arrest_below_detection": Preset(
-        {**_DEFAULTS, "Ninf": 1e8},
-        "Udagawa 2008, APMIS 116:615: growth can plateau below the detection limit "
-        "(plateau size 1e8 cells is a teaching choice)",
-        "A lesion whose growth levels off before it can ever be found.",
-    ),
-}
+    },
+)
 
 
 @dataclass(frozen=True, eq=False)

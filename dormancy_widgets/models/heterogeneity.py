@@ -101,7 +101,7 @@ from numpy.typing import ArrayLike
 
 from ._util import scalar as _scalar
 from .base import Output, Result
-from .params import Param, Preset, batch_shape, defaults, validate, validate_time
+from .params import TEACHING, Param, Preset, batch_shape, declare, from_defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -134,131 +134,128 @@ G_MAX = 40
 #: tests check how often over many repeated experiments)
 REPRODUCTION_SEED = 1977
 
-_TEACHING = "teaching choice"
 #: step of the logarithmic sliders, in decades: every range starts at a power of ten, so the
 #: defaults and preset values (powers of ten) lie exactly on the slider grid and a browser
 #: never rounds them
 _LOG_STEP = 0.01
 
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        Param(
-            "mu",
-            1e-5,
-            1e-7,
-            1e-3,
-            unit="per daughter cell",
-            label="μ, variant rate",
-            doc="chance that a daughter of an ordinary cell is a metastatic variant (per division about 2μ)",
-            log=True,
-            step=_LOG_STEP,
-            source="Harris, Chambers, Hill & Ling 1982, PNAS 79:5547: about 1e-5 per cell per "
-            "generation for KHT sarcoma variants (taken here per daughter cell: 2μ per division)",
-        ),
-        Param(
-            "q_v",
-            0.1,
-            1e-7,
-            1.0,
-            label="q_v, variant colony chance",
-            doc="probability that an injected metastatic variant cell forms a lung colony (dimensionless)",
-            log=True,
-            step=_LOG_STEP,
-            source=_TEACHING,
-        ),
-        Param(
-            "q_0",
-            1e-6,
-            1e-7,
-            1e-2,
-            label="q_0, ordinary colony chance",
-            doc="probability that an injected ordinary cell forms a lung colony (dimensionless)",
-            log=True,
-            step=_LOG_STEP,
-            source="teaching choice, below the fewer than 0.1% of i.v. B16 cells reported to "
-            "form metastases (Fidler 1970) [unverified]",
-        ),
-        Param(
-            "n",
-            1e6,
-            1e3,
-            1e7,
-            unit="cells",
-            label="n, injected per mouse",
-            doc="cells injected into the tail vein of each mouse (at most the clone's cells shared "
-            "among its mice)",
-            log=True,
-            step=_LOG_STEP,
-            integer=True,
-            source=_TEACHING,
-        ),
-        Param(
-            "Td",
-            1.0,
-            0.5,
-            3.0,
-            unit="days",
-            label="Td, generation time",
-            doc="days between synchronous divisions in culture",
-            source=_TEACHING,
-        ),
-        Param(
-            "clones",
-            50,
-            5,
-            300,
-            label="clones and subsamples",
-            doc="number of clones tested, and of parent-line subsamples",
-            integer=True,
-            source=_TEACHING,
-        ),
-        Param(
-            "mice",
-            5,
-            1,
-            20,
-            label="mice per group",
-            doc="number of mice injected with each clone and with each subsample",
-            integer=True,
-            source=_TEACHING,
-        ),
-    )
-}
+PARAMS: dict[str, Param] = declare(
+    Param(
+        "mu",
+        1e-5,
+        1e-7,
+        1e-3,
+        unit="per daughter cell",
+        label="μ, variant rate",
+        doc="chance that a daughter of an ordinary cell is a metastatic variant (per division about 2μ)",
+        log=True,
+        step=_LOG_STEP,
+        source="Harris, Chambers, Hill & Ling 1982, PNAS 79:5547: about 1e-5 per cell per "
+        "generation for KHT sarcoma variants (taken here per daughter cell: 2μ per division)",
+    ),
+    Param(
+        "q_v",
+        0.1,
+        1e-7,
+        1.0,
+        label="q_v, variant colony chance",
+        doc="probability that an injected metastatic variant cell forms a lung colony (dimensionless)",
+        log=True,
+        step=_LOG_STEP,
+        source=TEACHING,
+    ),
+    Param(
+        "q_0",
+        1e-6,
+        1e-7,
+        1e-2,
+        label="q_0, ordinary colony chance",
+        doc="probability that an injected ordinary cell forms a lung colony (dimensionless)",
+        log=True,
+        step=_LOG_STEP,
+        source="teaching choice, below the fewer than 0.1% of i.v. B16 cells reported to "
+        "form metastases (Fidler 1970) [unverified]",
+    ),
+    Param(
+        "n",
+        1e6,
+        1e3,
+        1e7,
+        unit="cells",
+        label="n, injected per mouse",
+        doc="cells injected into the tail vein of each mouse (at most the clone's cells shared "
+        "among its mice)",
+        log=True,
+        step=_LOG_STEP,
+        integer=True,
+        source=TEACHING,
+    ),
+    Param(
+        "Td",
+        1.0,
+        0.5,
+        3.0,
+        unit="days",
+        label="Td, generation time",
+        doc="days between synchronous divisions in culture",
+        source=TEACHING,
+    ),
+    Param(
+        "clones",
+        50,
+        5,
+        300,
+        label="clones and subsamples",
+        doc="number of clones tested, and of parent-line subsamples",
+        integer=True,
+        source=TEACHING,
+    ),
+    Param(
+        "mice",
+        5,
+        1,
+        20,
+        label="mice per group",
+        doc="number of mice injected with each clone and with each subsample",
+        integer=True,
+        source=TEACHING,
+    ),
+)
 
-_BASE = defaults(PARAMS)
-
-PRESETS: dict[str, Preset] = {
-    "fidler_kripke1977": Preset(
-        dict(_BASE),
-        "Fidler & Kripke 1977, Science 197:893: clones of B16 melanoma differ greatly in lung "
-        "colonies after i.v. injection; variant rate about 1e-5 per cell per generation as "
-        "reported for KHT cells by Harris et al. 1982, PNAS 79:5547 (taken per daughter cell); "
-        "other values are teaching choices",
-        "The fluctuation test: metastatic variants arise at random while the clones grow.",
-    ),
-    "acquired_in_lung": Preset(
-        {**_BASE, "q_v": 1e-5, "q_0": 1e-5},
-        "Luria & Delbrück 1943, Genetics 28:491 (the alternative their fluctuation test rules "
-        "out), applied to metastasis as in Fidler & Kripke 1977, Science 197:893",
-        "No heritable difference (q_v = q_0): every cell has the same small chance in the lung, "
-        "so clones scatter no more than subsamples.",
-    ),
-    "frequent_variants": Preset(
-        {**_BASE, "mu": 1e-3, "q_v": 1e-3},
-        "Fidler 1988, Isr J Med Sci 24:456: tumours diversify quickly; a variant rate of 1e-3 "
-        "per division is a teaching choice",
-        "Variants arise a hundred times more often but are less metastatic: every clone "
-        "carries several, and the jackpots matter less.",
-    ),
-    "long_expansion": Preset(
-        {**_BASE, "Td": 0.5},
-        "Luria & Delbrück 1943, Genetics 28:491: mutants per culture grow like μ N log2 N; "
-        "40 generations of expansion is a teaching choice",
-        "Clones grown for 40 generations instead of 20: a million times more cells, yet only "
-        "about twice the variant fraction (it grows like μ log2 N).",
-    ),
-}
+PRESETS: dict[str, Preset] = from_defaults(
+    PARAMS,
+    {
+        "fidler_kripke1977": Preset(
+            {},
+            "Fidler & Kripke 1977, Science 197:893: clones of B16 melanoma differ greatly in lung "
+            "colonies after i.v. injection; variant rate about 1e-5 per cell per generation as "
+            "reported for KHT cells by Harris et al. 1982, PNAS 79:5547 (taken per daughter cell); "
+            "other values are teaching choices",
+            "The fluctuation test: metastatic variants arise at random while the clones grow.",
+        ),
+        "acquired_in_lung": Preset(
+            {"q_v": 1e-5, "q_0": 1e-5},
+            "Luria & Delbrück 1943, Genetics 28:491 (the alternative their fluctuation test rules "
+            "out), applied to metastasis as in Fidler & Kripke 1977, Science 197:893",
+            "No heritable difference (q_v = q_0): every cell has the same small chance in the lung, "
+            "so clones scatter no more than subsamples.",
+        ),
+        "frequent_variants": Preset(
+            {"mu": 1e-3, "q_v": 1e-3},
+            "Fidler 1988, Isr J Med Sci 24:456: tumours diversify quickly; a variant rate of 1e-3 "
+            "per division is a teaching choice",
+            "Variants arise a hundred times more often but are less metastatic: every clone "
+            "carries several, and the jackpots matter less.",
+        ),
+        "long_expansion": Preset(
+            {"Td": 0.5},
+            "Luria & Delbrück 1943, Genetics 28:491: mutants per culture grow like μ N log2 N; "
+            "40 generations of expansion is a teaching choice",
+            "Clones grown for 40 generations instead of 20: a million times more cells, yet only "
+            "about twice the variant fraction (it grows like μ log2 N).",
+        ),
+    },
+)
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "TEACHING",
     "Param",
     "Preset",
     "batch_shape",
+    "declare",
     "defaults",
+    "from_defaults",
     "param_table",
     "rng",
     "validate",
@@ -82,6 +85,43 @@ class Preset:
     citation: str
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: ``Param.source`` of a value chosen for teaching rather than taken from a publication
+TEACHING = "teaching choice"
+
+
+def declare(*params: Param) -> dict[str, Param]:
+    """A model's ``PARAMS``: the declarations by name, in the order given.
+
+    ``ValueError`` names a parameter declared twice (a dict written out by hand would keep
+    the last declaration without a word).
+    """
+    out: dict[str, Param] = {}
+    for p in params:
+        if p.name in out:
+            raise ValueError(f"parameter {p.name!r} is declared twice: give each parameter one Param.")
+        out[p.name] = p
+    return out
+
+
+def from_defaults(params: Mapping[str, Param], presets: Mapping[str, Preset]) -> dict[str, Preset]:
+    """A model's ``PRESETS`` from presets that give only what they change from the defaults.
+
+    Each preset's ``values`` become every parameter's default updated by the preset's own
+    values (``{}``: the defaults themselves), checked with ``validate``: a preset that names an
+    undeclared parameter or an out-of-range value fails on import, naming it.
+    """
+    out: dict[str, Preset] = {}
+    base = defaults(params)
+    for name, preset in presets.items():
+        values = {**base, **preset.values}
+        try:
+            validate(params, values)
+        except ValueError as exc:
+            raise ValueError(f"preset {name!r}: {exc}") from None
+        out[name] = replace(preset, values=values)
+    return out
 
 
 def _fmt(x: float) -> str:
