@@ -326,3 +326,101 @@ def test_dense_output_interpolates_between_steps_to_order_four():
         solvers.solve(
             _decay, np.ones((1, 1)), t, args={"k": k[:1]}, method=solvers.RK4, h=0.1, dense_output=True
         )
+
+
+# ----------------------------------------------------------------------------- solvers.gillespie
+_BD = np.array([[1], [-1]])  # one species; a birth, a death
+
+
+def _linear_bd(b, d):
+    """Propensities of the linear birth-death process: n b and n d per run."""
+
+    def prop(rows, t, x):
+        return x[:, :1] * np.array([b, d])
+
+    return prop
+
+
+def test_gillespie_birth_death_law_at_every_output():
+    """One cell: P(0) = alpha and P(k) = (1 - alpha) q (1 - q)^(k - 1) at each output time
+    (Kendall 1948, the closed form of ``_bd_transition``): chi-square at two times."""
+    b, d, n = 1.0, 0.4, 20000
+    t = np.array([0.0, 0.7, 1.5])
+    x = solvers.gillespie(np.ones((n, 1)), _BD, _linear_bd(b, d), t, seed=21)
+    assert x.shape == (n, 1, 3) and x.dtype == np.int64
+    assert (x[:, 0, 0] == 1).all()
+    for j in (1, 2):
+        alpha, q = (float(v) for v in solvers._bd_transition(np.array(b), np.array(d), t[j]))
+        ks = np.arange(0, 10)
+        p = np.where(ks == 0, alpha, (1 - alpha) * q * (1 - q) ** np.maximum(ks - 1, 0))
+        p = np.append(p, 1 - p.sum())
+        got = x[:, 0, j]
+        observed = np.append(np.bincount(np.minimum(got, 10), minlength=11)[:10], (got >= 10).sum())
+        assert chisquare(observed, p * n).pvalue > 1e-4
+
+
+def test_gillespie_mean_and_extinction_against_theory():
+    """Mean n0 exp((b - d) t) and extinction by t = alpha^n0 for a lesion of n0 cells."""
+    b, d, n0, t, n = 0.6, 0.45, 3, 4.0, 20000
+    x = solvers.gillespie(np.full((n, 1), n0), _BD, _linear_bd(b, d), [0.0, t], seed=8)[:, 0, -1]
+    r = b - d
+    mean = n0 * np.exp(r * t)
+    var = n0 * (b + d) / r * np.exp(r * t) * np.expm1(r * t)
+    assert abs(x.mean() - mean) < 4 * np.sqrt(var / n)
+    alpha = float(solvers._bd_transition(np.array(b), np.array(d), t)[0])
+    p_ext = alpha**n0
+    assert abs((x == 0).mean() - p_ext) < 4 * np.sqrt(p_ext * (1 - p_ext) / n)
+
+
+def test_gillespie_yule_process_is_geometric():
+    """Pure birth from one cell: N(t) ~ Geometric(exp(-b t)) (the Yule process)."""
+    b, t, n = 0.8, 2.0, 20000
+    x = solvers.gillespie(np.ones((n, 1)), [[1]], lambda rows, tc, x: b * x, [0.0, t], seed=2)[:, 0, -1]
+    p = np.exp(-b * t)
+    ks = np.arange(1, 15)
+    probs = np.append(p * (1 - p) ** (ks - 1), (1 - p) ** ks[-1])
+    observed = np.append(np.bincount(np.minimum(x, 15), minlength=16)[1:15], (x >= 15).sum())
+    assert chisquare(observed, probs * n).pvalue > 1e-4
+
+
+def test_gillespie_stops_the_clock_at_breaks():
+    """Birth at rate b until each run's own break time s, then nothing: at any later output
+    the count is Yule at s, Geometric(exp(-b s)); outputs before s see the process so far."""
+    b, n = 1.0, 20000
+    s = np.where(np.arange(n) % 2 == 0, 0.5, 1.5)
+
+    def prop(rows, tc, x):
+        return np.where(tc < s[rows], b, 0.0)[:, None] * x
+
+    x = solvers.gillespie(np.ones((n, 1)), [[1]], prop, [0.0, 1.0, 3.0], seed=5, breaks=s[:, None])
+    for half, sv in ((0, 0.5), (1, 1.5)):
+        got = x[half::2, 0, -1]
+        p = np.exp(-b * sv)
+        assert abs(got.mean() - 1 / p) < 4 * np.sqrt((1 - p) / p**2 / got.size)
+    early = x[0::2, 0]
+    np.testing.assert_array_equal(early[:, 1], early[:, 2])  # nothing happens after the break
+    assert x[1::2, 0, 1].mean() < x[1::2, 0, 2].mean()  # still growing at day 1
+
+
+def test_gillespie_stop_on_fire_and_reproducibility():
+    """A run that reaches the stop mask is held; on_fire sees every event (its net count is
+    each run's change) with its extra draws; the same seed gives the same numbers."""
+    net = np.zeros(50, dtype=np.int64)
+
+    def on_fire(rows, te, kind, u):
+        assert u.shape == (rows.size, 2) and np.all((u >= 0) & (u < 1))
+        assert np.all((te > 0) & (te < 10))
+        np.add.at(net, rows, np.where(kind == 0, 1, -1))
+
+    t = np.linspace(0, 10, 11)
+    kw = dict(seed=9, stop=lambda x: x[:, 0] >= 20, extra_draws=2)
+    a = solvers.gillespie(np.ones((50, 1)), _BD, _linear_bd(2.0, 0.1), t, on_fire=on_fire, **kw)
+    b = solvers.gillespie(np.ones((50, 1)), _BD, _linear_bd(2.0, 0.1), t, **kw)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(net, a[:, 0, -1] - 1)
+    assert a.max() == 20 and (a[:, 0, -1] == 20).sum() > 40
+    assert set(np.unique(a[:, 0, -1])) <= {0, 20}  # every run either died out or was stopped
+    with pytest.raises(ValueError, match="stoichiometry"):
+        solvers.gillespie(np.ones((2, 2)), _BD, _linear_bd(1.0, 0.0), [0, 1])
+    with pytest.raises(ValueError, match="t must"):
+        solvers.gillespie(np.ones((2, 1)), _BD, _linear_bd(1.0, 0.0), [1, 0])

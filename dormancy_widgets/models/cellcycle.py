@@ -88,6 +88,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import solvers
 from ._util import first_reached, flatten
 from ._util import scalar as _scalar
 from .base import Output, Result
@@ -826,6 +827,13 @@ def extinction_probability(**params: Any) -> dict[str, Any]:
     return {"P": _scalar(xp), "Q": _scalar(np.clip(xq, 0.0, 1.0))}
 
 
+#: the reactions of one lesion, as changes of (P, Q): a P cell divides, dies in cycle or
+#: enters G0; a Q cell leaves G0 or dies in G0
+_REACTIONS = np.array([[1, 0], [-1, 0], [-1, 1], [1, -1], [0, -1]])
+#: which reactions leave a dead cell (cleared after its own exponential time)
+_DIES = np.array([False, True, False, False, True])
+
+
 def simulate_stochastic(
     t: ArrayLike,
     *,
@@ -841,10 +849,12 @@ def simulate_stochastic(
     so that its expected course is ``simulate``'s. Every division, death and switch into or
     out of G0 is one event (Gillespie's direct method); the rates change on the drug and
     inhibitor days, which the clock never steps across. Each dead cell is cleared after its
-    own exponential time (rate ``c``), drawn when it dies. All lesions advance together, one
-    event each per pass (a loop over events, not over lesions), so the cost grows with the
-    number of events in the busiest lesion: keep ``cap`` small (the default 1000 is plenty to
-    tell a lesion that dies out from one that escapes).
+    own exponential time (rate ``c``), drawn when it dies. The sampler is the package's
+    ``solvers.gillespie``: this function declares the five reactions, their rates and the
+    clearance of dead cells. All lesions advance together, one event each per pass (a loop
+    over events, not over lesions), so the cost grows with the number of events in the
+    busiest lesion: keep ``cap`` small (the default 1000 is plenty to tell a lesion that dies
+    out from one that escapes).
     A lesion that reaches ``cap`` living cells has escaped and is no longer followed: its
     counts are held from then on. Counts have shape ``batch_shape + (lesions, len(t))``.
     """
@@ -868,63 +878,40 @@ def simulate_stochastic(
     D = rng.poisson(np.minimum(rho0 * n0, 1e9)).astype(np.int64)
 
     T = times.size
-    outs = [np.full((size, T), -1, dtype=np.int64) for _ in range(2)]
     # dead cells: +1 from the first output at or after a death, -1 from the first output at
     # or after its clearance (each dead cell is cleared after an exponential time of rate c)
     dead = np.zeros((size, T + 1), dtype=np.int64)
     c_flat = flat["c"]
-    tcur = np.zeros(size)
-    ptr = np.zeros(size, dtype=np.int64)
-    horizon = float(times[-1])
     flat["t_block"] = block_day(flat["p38i"], flat["t_block"])
     bps = np.stack([flat["t_drug"], flat["t_drug"] + flat["drug_days"], flat["t_block"]], axis=-1)
-    step_p = np.array([1, -1, -1, 1, 0])  # divide, die in cycle, enter G0, leave G0, die in G0
-    step_q = np.array([0, 0, 1, -1, -1])
-    dies = np.array([False, True, False, False, True])
-    live = np.flatnonzero(P + Q < cap)
-    while live.size:
-        pl = {k: v[live] for k, v in flat.items()}
-        tc = tcur[live]
+
+    def propensities(rows: np.ndarray, tc: np.ndarray, x: np.ndarray) -> np.ndarray:
+        pl = {k: v[rows] for k, v in flat.items()}
         drug = (pl["t_drug"] <= tc) & (tc < pl["t_drug"] + pl["drug_days"])
         r = _rates(pl, drug=drug, blocked=tc >= pl["t_block"])
-        Pl, Ql = P[live], Q[live]
-        w = np.stack([Pl * r["beta"], Pl * r["g_p"], Pl * r["r0"], Ql * r["ri"], Ql * r["mu_q"]], axis=-1)
-        cum = np.cumsum(w, axis=-1)
-        total = cum[:, -1]
-        u = rng.random((live.size, 3))
-        alive = total > 0
-        wait = np.where(alive, -np.log1p(-u[:, 0]) / np.where(alive, total, 1.0), np.inf)
-        nxt = np.min(np.where(bps[live] > tc[:, None], bps[live], np.inf), axis=-1)
-        t_event = tc + wait
-        t_stop = np.minimum(np.minimum(t_event, nxt), horizon)
-        event = alive & (t_event <= nxt) & (t_event < horizon)
-        # outputs in [tc, t_stop) see the current state: write the first, fill the rest later
-        new_ptr = np.searchsorted(times, t_stop, side="left")
-        old_ptr = ptr[live]
-        write = new_ptr > old_ptr
-        for o, v in zip(outs, (Pl, Ql)):
-            o[live[write], old_ptr[write]] = v[write]
-        ptr[live] = np.maximum(new_ptr, old_ptr)
-        tcur[live] = t_stop
-        kind = np.argmax(u[:, 1:2] * total[:, None] < cum, axis=-1)
-        P[live] = Pl + np.where(event, step_p[kind], 0)
-        Q[live] = Ql + np.where(event, step_q[kind], 0)
-        died = event & dies[kind]
+        Pl, Ql = x[:, 0], x[:, 1]
+        return np.stack([Pl * r["beta"], Pl * r["g_p"], Pl * r["r0"], Ql * r["ri"], Ql * r["mu_q"]], axis=-1)
+
+    def on_fire(rows: np.ndarray, te: np.ndarray, kind: np.ndarray, u: np.ndarray) -> None:
+        died = _DIES[kind]
         if died.any():
-            rows = live[died]
-            te = t_event[died]
-            gone = te - np.log1p(-u[died, 2]) / c_flat[rows]
+            rows, te = rows[died], te[died]
+            gone = te - np.log1p(-u[died, 0]) / c_flat[rows]
             np.add.at(dead, (rows, np.searchsorted(times, te, side="left")), 1)
             np.add.at(dead, (rows, np.searchsorted(times, gone, side="left")), -1)
-        done = (t_stop >= horizon) | (P[live] + Q[live] >= cap) | (~alive & ~np.isfinite(nxt))
-        live = live[~done]
-    # every lesion's last state fills the outputs it has not reached, then fill forward
-    rows = np.flatnonzero(ptr < T)
-    for o, v in zip(outs, (P, Q)):
-        o[rows, ptr[rows]] = v[rows]
-    idx = np.where(outs[0] >= 0, np.arange(T), 0)
-    np.maximum.accumulate(idx, axis=1, out=idx)
-    Ps, Qs = (np.take_along_axis(o, idx, axis=1).reshape(shape + (T,)).astype(float) for o in outs)
+
+    counts = solvers.gillespie(
+        np.stack([P, Q], axis=-1),
+        _REACTIONS,
+        propensities,
+        times,
+        seed=rng,
+        breaks=bps,
+        stop=lambda x: x.sum(axis=-1) >= cap,
+        on_fire=on_fire,
+        extra_draws=1,
+    )
+    Ps, Qs = (counts[:, i].reshape(shape + (T,)).astype(float) for i in range(2))
     # dead cells present at day 0 are cleared independently: thin them from output to output
     d0 = np.zeros((size, T), dtype=np.int64)
     d0[:, 0] = rng.binomial(D, np.exp(-c_flat * times[0]))

@@ -16,7 +16,16 @@ from numpy.typing import ArrayLike
 
 from . import params
 
-__all__ = ["BD_CAP", "birth_death", "choose_step", "extinction_probability", "rk4", "tau_leap"]
+__all__ = [
+    "BD_CAP",
+    "birth_death",
+    "choose_step",
+    "extinction_probability",
+    "gillespie",
+    "rk4",
+    "solve",
+    "tau_leap",
+]
 
 State = tuple[np.ndarray, ...]
 RHS = Callable[[float, State], Sequence[np.ndarray]]
@@ -237,6 +246,106 @@ def tau_leap(
         out.append(np.array(n, copy=True))
     shape = np.broadcast_shapes(*(o.shape for o in out))
     return np.stack([np.broadcast_to(o, shape) for o in out], axis=-1)
+
+
+#: propensities(rows, t, x): the rate (per day) of every reaction, shape (len(rows), reactions),
+#: for the runs ``rows`` at their times ``t`` (len(rows),) in the states ``x`` (len(rows), species)
+Propensities = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+#: on_fire(rows, t, kind, u): the runs ``rows`` fired reaction ``kind`` at times ``t``; ``u`` holds
+#: the ``extra_draws`` uniforms drawn for each of them (for what the model does besides the table)
+OnFire = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]
+
+
+def gillespie(
+    x0: ArrayLike,
+    stoichiometry: ArrayLike,
+    propensities: Propensities,
+    t: ArrayLike,
+    *,
+    seed: int | np.random.Generator | None = None,
+    start: float = 0.0,
+    breaks: ArrayLike | None = None,
+    stop: Callable[[np.ndarray], np.ndarray] | None = None,
+    on_fire: OnFire | None = None,
+    extra_draws: int = 0,
+) -> np.ndarray:
+    """Exact stochastic simulation (Gillespie's direct method) of a batch of independent runs.
+
+    ``x0`` holds the starting counts, shape (runs, species); ``stoichiometry`` the change of
+    every species when each reaction fires, shape (reactions, species); ``propensities``
+    the reactions' rates in the current state. The rates may change with time only at the
+    run's ``breaks`` (shape (runs, any); a drug starts, a switch flips): the clock never
+    steps across one, it stops there and the rates are asked again, so the sampling stays
+    exact. Every run starts at ``start`` and is reported at every time of ``t`` (sorted,
+    from ``start`` on): an output time sees the state after every event up to it.
+
+    All runs advance together, one event each per pass (a loop over events, not over runs),
+    and a run leaves the arrays when it reaches the last output time, when nothing can
+    happen any more (all rates zero and no break ahead) or when ``stop(x)`` (a mask over the
+    runs given) says so; its counts are then held. Each pass draws
+    ``rng.random((live runs, 2 + extra_draws))`` in that order: the waiting time, the
+    reaction, then ``extra_draws`` uniforms handed to ``on_fire`` with the runs that fired.
+
+    Returns int64 counts of shape (runs, species, len(t)).
+    """
+    times = np.asarray(t, dtype=float)
+    if times.ndim != 1 or times.size == 0 or np.any(np.diff(times) < 0) or times[0] < start:
+        raise ValueError(f"t must be a non-empty, non-decreasing 1-D array of times from start = {start} on")
+    if isinstance(extra_draws, bool) or not isinstance(extra_draws, int) or extra_draws < 0:
+        raise ValueError(f"extra_draws = {extra_draws!r} is not allowed: it must be a whole number from 0 up")
+    x = np.array(x0, dtype=np.int64)
+    nu = np.asarray(stoichiometry, dtype=np.int64)
+    if x.ndim != 2 or nu.ndim != 2 or nu.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"x0 (shape {x.shape}) and stoichiometry (shape {nu.shape}) must be (runs, species) "
+            "and (reactions, species)"
+        )
+    if np.any(x < 0):
+        raise ValueError("x0 must hold counts from 0 up")
+    n, n_species = x.shape
+    rng = _rng(seed)
+    T = times.size
+    out = np.full((n, n_species, T), -1, dtype=np.int64)
+    bps = np.empty((n, 0)) if breaks is None else np.asarray(breaks, dtype=float).reshape(n, -1)
+    tcur = np.full(n, float(start))
+    ptr = np.zeros(n, dtype=np.intp)
+    horizon = float(times[-1])
+    live = np.arange(n) if stop is None else np.flatnonzero(~stop(x))
+    while live.size:
+        tc = tcur[live]
+        xl = x[live]
+        cum = np.cumsum(np.asarray(propensities(live, tc, xl), dtype=float), axis=-1)
+        total = cum[:, -1]
+        u = rng.random((live.size, 2 + extra_draws))
+        alive = total > 0
+        wait = np.where(alive, -np.log1p(-u[:, 0]) / np.where(alive, total, 1.0), np.inf)
+        bl = bps[live]
+        nxt = np.min(np.where(bl > tc[:, None], bl, np.inf), axis=-1, initial=np.inf)
+        t_event = tc + wait
+        t_stop = np.minimum(np.minimum(t_event, nxt), horizon)
+        event = alive & (t_event <= nxt) & (t_event < horizon)
+        # outputs in [tc, t_stop) see the current state: write the first, fill the rest later
+        new_ptr = np.searchsorted(times, t_stop, side="left")
+        old_ptr = ptr[live]
+        write = new_ptr > old_ptr
+        out[live[write], :, old_ptr[write]] = xl[write]
+        ptr[live] = np.maximum(new_ptr, old_ptr)
+        tcur[live] = t_stop
+        kind = np.argmax(u[:, 1:2] * total[:, None] < cum, axis=-1)
+        x[live] = xl + np.where(event[:, None], nu[kind], 0)
+        if on_fire is not None and event.any():
+            on_fire(live[event], t_event[event], kind[event], u[event, 2:])
+        done = (t_stop >= horizon) | (~alive & ~np.isfinite(nxt))
+        if stop is not None:
+            done |= stop(x[live])
+        live = live[~done]
+    # every run's last state fills the outputs it has not reached, then fill forward
+    rows = np.flatnonzero(ptr < T)
+    out[rows, :, ptr[rows]] = x[rows]
+    idx = np.where(out[:, 0, :] >= 0, np.arange(T), 0)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    filled: np.ndarray = np.take_along_axis(out, idx[:, None, :], axis=2)
+    return filled
 
 
 # ----------------------------------------------------------------------------- batched ODE solver
