@@ -679,6 +679,7 @@ def _grow_lesions(
 
     ids = np.zeros(0, dtype=np.int64)  # living lesions: their index into start_time
     size = np.zeros(0, dtype=np.int64)
+    g = np.zeros(0, dtype=np.int64)  # their batch member
     for j in range(n_t):
         new = order[bounds[j] : bounds[j + 1]]
         if not (ids.size or new.size):
@@ -688,7 +689,7 @@ def _grow_lesions(
         # (one cell) to t[j]: rates times elapsed days over a unit time span (exact rescaling)
         span = np.concatenate([np.full(ids.size, step), times[j] - start_time[new]])
         ids = np.concatenate([ids, new])
-        g = start_group[ids]
+        g = np.concatenate([g, start_group[new]])
         size = np.concatenate([size, np.ones(new.size, dtype=np.int64)])
         # one exact step of the shared sampler (``solvers.birth_death`` over [0, 1] without its
         # per-call checks and output table; the same draws): lesions at the cap stay there
@@ -700,11 +701,20 @@ def _grow_lesions(
             size[moving] = solvers._bd_step(rng, size[moving], b_all[gm] * sm, d_all[gm] * sm, 1.0, cap)
         alive = size > 0
         ids, size, g = ids[alive], size[alive], g[alive]
-        big = size >= n_mac[g]
-        out.macro[:, j] += np.bincount(g[big], minlength=n_groups)
-        out.micro[:, j] += np.bincount(g[~big], minlength=n_groups)
-        out.present[:, j] += np.bincount(g[size >= MICRO_MIN], minlength=n_groups)
-        np.maximum.at(out.largest[:, j], g, size)
+        if not size.size:
+            continue
+        if n_groups == 1:  # one run (an explorer update): plain counts, no per-member bins
+            macro = int(np.count_nonzero(size >= n_mac[0]))
+            out.macro[0, j] += macro
+            out.micro[0, j] += size.size - macro
+            out.present[0, j] += int(np.count_nonzero(size >= MICRO_MIN))
+            out.largest[0, j] = max(int(out.largest[0, j]), int(size.max()))
+        else:
+            big = size >= n_mac[g]
+            out.macro[:, j] += np.bincount(g[big], minlength=n_groups)
+            out.micro[:, j] += np.bincount(g[~big], minlength=n_groups)
+            out.present[:, j] += np.bincount(g[size >= MICRO_MIN], minlength=n_groups)
+            np.maximum.at(out.largest[:, j], g, size)
         kept = track[ids]
         history[row[ids[kept]], j] = size[kept]
 
