@@ -29,8 +29,13 @@ def unit_problem(p: Param) -> str | None:
         if "dimensionless" in p.doc or (p.integer and p.doc.startswith("number of")):
             return None
         return f"{p.name}: give a unit, or say 'dimensionless' in its meaning"
-    if p.unit.startswith("1/") or p.unit == "day":
-        return f"{p.name}: unit {p.unit!r} is not the house spelling ('/day', 'days')"
+    return spelling_problem(p.name, p.unit)
+
+
+def spelling_problem(name: str, unit: str) -> str | None:
+    """A unit in the house spelling: "/day", not "1/day"; "days", not "day"."""
+    if unit.startswith("1/") or unit == "day":
+        return f"{name}: unit {unit!r} is not the house spelling ('/day', 'days')"
     return None
 
 
@@ -40,6 +45,7 @@ def test_the_unit_check_can_fail():
     assert unit_problem(Param("x", 1.0, 0.0, 2.0, doc="a ratio")) is not None
     assert unit_problem(Param("x", 1.0, 0.0, 2.0, doc="a ratio, dimensionless")) is None
     assert unit_problem(Param("k", "a", choices=("a", "b"), unit="cells")) is not None
+    assert spelling_problem("t_x", "day") is not None and spelling_problem("t_x", "days") is None
 
 
 def test_the_module_is_a_mechanism(model):
@@ -100,6 +106,15 @@ def test_summary_keys_are_declared_once(model):
     assert list(r.summary()) == list(type(r).SUMMARY)
     batch = model.simulate(model.DEFAULT_T, seed=1, **{k: [p.default] * 2 for k, p in model.PARAMS.items()})
     assert list(batch.summary()) == list(type(batch).SUMMARY)
+
+
+def test_summary_units_and_keys_follow_the_house_rules(model):
+    """Declared outputs spell units like parameters do, and a value at the last output time is
+    ``<state>_final`` (rule 7), never ``_end``."""
+    for cls in result_classes(model):
+        for key, out in cls.SUMMARY.items():
+            assert spelling_problem(key, out.unit) is None, spelling_problem(key, out.unit)
+            assert not key.endswith("_end"), f"{cls.__name__}.{key}: name it {key[:-4]}_final"
 
 
 def test_lesion_sampler_summary_is_declared():
