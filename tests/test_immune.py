@@ -191,6 +191,29 @@ def test_rk4_matches_solve_ivp(preset):
     ref = _reference(t, **values)
     np.testing.assert_allclose(r.E, ref[0], rtol=1e-6)
     np.testing.assert_allclose(r.T, ref[1], rtol=1e-6)
+    # the explorer's longer step stays far below a pixel of the phase plane (0.02 decades)
+    # and finds the same attractor
+    v = immune.simulate(t, view=True, **values)
+    np.testing.assert_allclose(v.E, ref[0], rtol=1e-4)
+    np.testing.assert_allclose(v.T, ref[1], rtol=1e-4)
+    assert v.summary()["approaches"] == r.summary()["approaches"]
+
+
+def test_view_step_is_four_times_the_default_and_classifies_alike():
+    assert immune.step(view=True) == 4 * immune.step() == immune.VIEW_STEP
+    # fast rates bound both steps alike (a large capacity and strong inactivation)
+    fast = {"b": 5e-10, "m": 1.7e-9, "T0": 1e9}
+    assert immune.step(view=True, **fast) == immune.step(**fast) < immune.H_DEFAULT
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        q = {}
+        for name, p in immune.PARAMS.items():
+            lo, hi = (math.log10(p.low), math.log10(p.high)) if p.log else (p.low, p.high)
+            q[name] = 10 ** rng.uniform(lo, hi) if p.log else rng.uniform(lo, hi)
+        tight = immune.simulate(immune.DEFAULT_T, **q).summary()
+        view = immune.simulate(immune.DEFAULT_T, view=True, **q).summary()
+        for key in ("approaches", "escaped", "dormant", "eliminated"):
+            assert view[key] == tight[key], (key, q)
 
 
 def test_batch_with_different_switch_days_matches_single_runs():
