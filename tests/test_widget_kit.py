@@ -7,6 +7,7 @@ import bqplot as bq
 import numpy as np
 import pytest
 
+from dormancy_widgets.widgets import fmt
 from dormancy_widgets.widgets.base import (
     ScaleSwitch,
     band,
@@ -85,3 +86,45 @@ def test_cellular_explorer_switches_its_cell_axis():
     assert isinstance(ys, bq.LinearScale) and fig.axes[1].tick_format == ".3s"
     assert all(m.scales["y"] is ys for m in fig.marks) and e._total.scales["y"] is ys
     assert ys.max == pytest.approx(1.05 * float(np.max(e.result.P + e.result.Q + e.result.D)))
+
+
+@pytest.mark.parametrize(
+    ("fraction", "text"),
+    [
+        (0.0, "0%"),
+        (1.0, "100%"),
+        (0.000243, "0.024%"),  # two significant digits below 10%
+        (0.0243, "2.4%"),
+        (0.02, "2%"),
+        (0.37, "37%"),  # whole per cents from 10%
+        (0.91, "91%"),
+        (0.998, "99.8%"),  # near 100%: one significant digit of what is missing
+        (0.9995, "99.95%"),
+        (-0.05, "−5%"),
+        (1e-6, "1×10⁻⁴%"),  # the funnel axis's smallest tick, as number() writes it
+    ],
+)
+def test_percent_is_written_one_way(fraction, text):
+    assert fmt.percent(fraction) == text
+
+
+def test_the_explorers_percent_is_the_kit_one():
+    from dormancy_widgets.widgets import cascade, cellcycle, escape
+
+    assert cascade.percent is fmt.percent and cellcycle.percent is fmt.percent
+    assert escape.percent is fmt.percent
+
+
+@pytest.mark.parametrize(
+    ("x", "kw", "text"),
+    [
+        (13437.0, {"sig": 2, "whole": True}, "13,437"),
+        (13437.0, {"sig": 2}, "13,000"),
+        (45.6, {"sig": 2, "whole": True}, "46"),
+        (0.8714, {"sig": 2, "whole": True}, "0.87"),
+        (4.4e13, {"sig": 2, "whole": True}, "4.4×10¹³"),
+        (float("nan"), {"nan": "undefined"}, "undefined"),
+    ],
+)
+def test_number_whole_digits_and_nan(x, kw, text):
+    assert fmt.number(x, **kw) == text

@@ -11,6 +11,7 @@ import numpy as np
 from ..models import cascade
 from . import palette
 from .base import Explorer, line, make_figure, view_slider
+from .fmt import percent
 
 __all__ = ["CascadeExplorer", "funnel_values", "percent"]
 
@@ -41,18 +42,6 @@ STAGES = (
 
 #: Luzzi's value at each stage (the axis floor where none was published)
 _PUBLISHED = np.array([_Y_MIN if s[2] is None else s[2] for s in STAGES])
-
-
-def percent(x: float) -> str:
-    """A fraction as a percentage with two significant digits for small values: 80%, 2.4%, 0.02%."""
-    v = 100.0 * float(x)
-    if v == 0:
-        return "0%"
-    if v >= 10:
-        return f"{v:.0f}%"
-    if v >= 1:
-        return f"{v:.1f}%"
-    return f"{v:.2g}%"
 
 
 def funnel_values(result: cascade.CascadeResult) -> dict[str, float]:

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..models import cellcycle
-from . import palette
+from . import fmt, palette
 from .base import (
     Explorer,
     ScaleSwitch,
@@ -23,6 +23,7 @@ from .base import (
     view_slider,
     window_xy,
 )
+from .fmt import percent
 
 __all__ = ["CellularDormancyExplorer", "cells", "percent"]
 
@@ -39,26 +40,9 @@ _BANDS = (
 )
 
 
-def percent(x: float) -> str:
-    """A fraction in per cent, with more digits near 0% and 100%: 0.4%, 37%, 99.8%."""
-    v = 100.0 * float(x)
-    if v == 0 or v == 100:
-        return f"{v:.0f}%"
-    if v < 1:
-        return f"{v:.2g}%"
-    if v > 99:
-        return f"{v:.{1 if v < 99.9 else 2}f}%"
-    return f"{v:.0f}%"
-
-
 def cells(n: float) -> str:
-    """A cell count for a sentence: 980, 13,400, 4.4 × 10¹³."""
-    n = float(n)
-    if n < 1e5:
-        return f"{n:,.0f}"
-    exp = int(math.floor(math.log10(n)))
-    sup = str(exp).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
-    return f"{n / 10**exp:.1f} × 10{sup}"
+    """A cell count for a sentence: 980, 13,437, 4.4×10¹³ (``fmt.number``, every whole digit)."""
+    return fmt.number(n, 2, whole=True)
 
 
 class CellularDormancyExplorer(Explorer):

@@ -13,15 +13,12 @@ import numpy as np
 from ..models import comparison, escape
 from . import palette
 from .base import Explorer, band, ghost_line, line, make_figure, set_xy, window_xy
+from .fmt import percent
 
 __all__ = ["EscapeExplorer", "comparison_table"]
 
 _MONTHS_SHOWN = 120.0
 _HAZARD_TOP = 0.05  # per year: the hazard axis never shrinks below this
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if x < 0.1 else f"{100 * x:.0f}%"
 
 
 def _curves(xs: bq.Scale, ys: bq.Scale) -> tuple[bq.Lines, ...]:
@@ -206,8 +203,8 @@ class EscapeExplorer(Explorer):
         five = int(np.searchsorted(result.t, 5 * escape.DAYS_PER_YEAR))
         cohort = ""
         if five < result.t.size:
-            cohort = f" (simulated cohort of {n:,} patients: {_pct(float(result.R_cohort[five]))})"
-        text += f"{_pct(s['relapse_5y'])} of patients relapse within 5 years{cohort}."
+            cohort = f" (simulated cohort of {n:,} patients: {percent(float(result.R_cohort[five]))})"
+        text += f"{percent(s['relapse_5y'])} of patients relapse within 5 years{cohort}."
         if float(p["therapy_length"]) > 0 and float(p["kill"]) > 0:
             a = float(p["therapy_start"]) / escape.DAYS_PER_MONTH
             b = a + float(p["therapy_length"]) / escape.DAYS_PER_MONTH
@@ -220,10 +217,12 @@ class EscapeExplorer(Explorer):
                     lead = "mostly after the early peak (only "
                 else:
                     lead = "in the early peak and later alike ("
-                where = f", {lead}{share:.0%} of the relapses it prevents were due in the first 18 months)"
+                where = (
+                    f", {lead}{percent(share)} of the relapses it prevents were due in the first 18 months)"
+                )
             text += (
                 f" Adjuvant therapy from month {a:.0f} to {b:.0f} cut 5-year relapse from "
-                f"{_pct(s['relapse_5y_untreated'])} to {_pct(s['relapse_5y'])}{where}."
+                f"{percent(s['relapse_5y_untreated'])} to {percent(s['relapse_5y'])}{where}."
             )
         if str(p["surgery"]) == "off":
             text += " Surgery wakes no lesion here: every relapse comes from spontaneous escape."

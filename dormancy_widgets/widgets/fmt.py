@@ -31,15 +31,18 @@ def _trim(text: str) -> str:
     return "0" if text in {"-0", ""} else text
 
 
-def number(x: float, sig: int = 4) -> str:
+def number(x: float, sig: int = 4, *, whole: bool = False, nan: str = "not a number") -> str:
     """``x`` to at most ``sig`` significant digits, written as the lesson text writes it.
 
     ``1173 -> 1,173``; ``320000 -> 320,000``; ``5e6 -> 5×10⁶``; ``1e-5 -> 1×10⁻⁵``;
     ``0.19199999999999998 -> 0.192``; ``60.0 -> 60``; whole numbers keep thousands commas.
+    ``whole=True`` keeps every digit before the decimal point below 10⁶ (counts in a sentence:
+    ``13437 -> 13,437`` where ``sig=2`` alone gives ``13,000``). A NaN is written ``nan`` (a
+    readout may say "undefined").
     """
     x = float(x)
     if math.isnan(x):
-        return "not a number"
+        return nan
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if x == 0:
@@ -48,6 +51,8 @@ def number(x: float, sig: int = 4) -> str:
     a = abs(x)
     # round to sig digits first, so that 999,999.6 becomes 10⁶ and not "1,000,000"
     exp = math.floor(math.log10(a))
+    if whole and a < LARGE:
+        sig = max(sig, exp + 1)
     rounded = float(f"{a:.{sig - 1}e}")
     exp = math.floor(math.log10(rounded))
     if rounded >= LARGE or rounded < SMALL:
@@ -68,9 +73,31 @@ def with_unit(x: float, unit: str = "", sig: int = 4) -> str:
     return f"{text}{unit}" if unit in {"%", "°"} else f"{text} {unit}"
 
 
-def percent(fraction: float, sig: int = 3) -> str:
-    """A fraction as a percentage: ``0.0002 -> 0.02%``, ``0.5 -> 50%``."""
-    return number(100.0 * float(fraction), sig) + "%"
+def percent(fraction: float, sig: int = 2) -> str:
+    """A fraction as a percentage, the one way every explorer writes one.
+
+    ``sig`` significant digits below 10% (``0.0243 -> 2.4%``, ``0.000243 -> 0.024%``),
+    whole per cents from 10% (``0.37 -> 37%``, ``0.91 -> 91%``), and just below 100% one
+    significant digit of what is missing, so that "100%" means all, to four decimals
+    (``0.998 -> 99.8%``, ``0.9995 -> 99.95%``). 0 and 100% exactly are ``0%`` and ``100%``;
+    below 0.001% a power of ten (``1×10⁻⁴%``, as ``number`` writes it).
+    """
+    v = 100.0 * float(fraction)
+    a = abs(v)
+    if not math.isfinite(v) or a < SMALL:
+        return number(v, sig) + "%"
+    if a < 10:
+        decimals = max(0, sig - 1 - math.floor(math.log10(a)))
+    elif 0 < 100.0 - a < 1:
+        decimals = math.ceil(-math.log10(100.0 - a))
+    else:
+        decimals = 0
+    text = _trim(f"{a:,.{min(decimals, _PERCENT_DECIMALS)}f}")
+    return ("−" if v < 0 else "") + text + "%"
+
+
+#: most decimals a percentage is written with (``99.9999%``)
+_PERCENT_DECIMALS = 4
 
 
 def tick(v: float) -> str:

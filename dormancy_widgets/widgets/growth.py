@@ -9,7 +9,7 @@ import bqplot as bq
 import numpy as np
 
 from ..models import growth
-from . import palette
+from . import fmt, palette
 from .base import Explorer, band, ghost_line, line, make_figure, set_xy, view_slider, window_xy
 
 __all__ = ["GrowthExplorer"]
@@ -146,7 +146,7 @@ class GrowthExplorer(Explorer):
         text = (
             f"{start} reaches 1 cm³ (10⁹ cells) after {_years(t_clin)}; that is "
             f"{s['doublings_to_clinical']:.1f} doublings. It spends "
-            f"{100 * s['share_below_microscopic']:.0f}% of that time below 1 mm³, too small for any scan"
+            f"{fmt.percent(s['share_below_microscopic'])} of that time below 1 mm³, too small for any scan"
         )
         pause = float(p["pause"])
         if pause > 0 and float(p["t_pause"]) < t_clin:

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..models import heterogeneity
-from . import palette
+from . import fmt, palette
 from .base import Explorer, band, ghost_line, line, make_figure
 
 __all__ = ["HeterogeneityExplorer", "display_cap", "histogram_steps"]
@@ -38,10 +38,9 @@ def histogram_steps(counts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndar
     return x, y, int(mice[-1])
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "undefined"
-    return f"{x:.2g}" if x < 10 else f"{x:.0f}"
+def _stat(x: float) -> str:
+    """Means and variance-to-mean ratios: 0.87, 46, 1,234; "undefined" when there are none."""
+    return fmt.number(x, 2, whole=True, nan="undefined")
 
 
 class HeterogeneityExplorer(Explorer):
@@ -153,8 +152,8 @@ class HeterogeneityExplorer(Explorer):
         steps = {arm: histogram_steps(c, width) for arm, c in counts.items()}
         y_max = max(float(st[1].max()) for st in steps.values()) * 1.12 + 1.0
         titles = {
-            "clones": f"Clones: variance/mean {_fmt(s['vmr_clones'])}",
-            "parent": f"Subsamples of the parent line: variance/mean {_fmt(s['vmr_parent'])}",
+            "clones": f"Clones: variance/mean {_stat(s['vmr_clones'])}",
+            "parent": f"Subsamples of the parent line: variance/mean {_stat(s['vmr_parent'])}",
         }
         for arm, (x, y, over) in steps.items():
             xs, ys = self._hist_scales[arm]
@@ -197,8 +196,8 @@ class HeterogeneityExplorer(Explorer):
                 "colonise. Raise n, q_v or q_0."
             )
         text = (
-            f"Clones: mean {_fmt(mean_c)} colonies, variance/mean {_fmt(vmr_c)}; subsamples of the "
-            f"parent: mean {_fmt(mean_p)}, variance/mean {_fmt(vmr_p)}"
+            f"Clones: mean {_stat(mean_c)} colonies, variance/mean {_stat(vmr_c)}; subsamples of the "
+            f"parent: mean {_stat(mean_p)}, variance/mean {_stat(vmr_p)}"
         )
         ratio = s["vmr_ratio"]
         if not math.isfinite(ratio):
@@ -217,8 +216,8 @@ class HeterogeneityExplorer(Explorer):
             )
         clones = int(p["clones"])
         text += (
-            f" In the parent line {100 * s['variant_fraction']:.2g}% of the cells are variants; they give "
-            f"{100 * s['share_metastases_from_variants']:.0f}% of its metastases, and half of the "
+            f" In the parent line {fmt.percent(s['variant_fraction'])} of the cells are variants; they give "
+            f"{fmt.percent(s['share_metastases_from_variants'])} of its metastases, and half of the "
             f"metastases come from {int(s['clones_for_half'])} of its {clones} founder clones "
             f"({s['generations']:.0f} generations, {s['cells_per_clone']:.2g} cells per clone)."
         )
