@@ -1,8 +1,10 @@
 """Small array helpers shared by the mechanism modules (numpy only).
 
 Each does one thing every model needs and used to write for itself: hand a 0-d result back
-as a Python number, flatten a parameter batch into one axis, and find the output interval in
-which a series first reaches a level. Random numbers have one source too: ``params.rng``.
+as a Python number, flatten a parameter batch into one axis, find the output interval in
+which a series first reaches a level, count events by output time, and divide where the
+denominator allows it (``nan`` elsewhere, without a warning). Random numbers have one source
+too: ``params.rng``; declarations have theirs in ``params`` (``declare``, ``from_defaults``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["counts_by_time", "first_reached", "flatten", "scalar"]
+__all__ = ["counts_by_time", "first_reached", "flatten", "ratio", "scalar"]
 
 
 def scalar(x: ArrayLike, dtype: Any = float) -> Any:
@@ -24,6 +26,20 @@ def scalar(x: ArrayLike, dtype: Any = float) -> Any:
     """
     arr = np.asarray(x) if dtype is None else np.asarray(x, dtype=dtype)
     return arr.item() if arr.ndim == 0 else arr
+
+
+def ratio(a: ArrayLike, b: ArrayLike, where: ArrayLike | None = None) -> np.ndarray:
+    """``a / b`` as a float array where ``where`` holds, ``nan`` elsewhere, with no warning.
+
+    By default a ratio is defined where both are finite and ``b > 0`` (the denominators of
+    the models' summaries are counts, sizes and times). ``summary()`` reports ``nan`` for a
+    share or ratio without a denominator; plots never receive it.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(b) & (b > 0) if where is None else np.asarray(where, dtype=bool)
+    out = np.full(np.broadcast_shapes(a.shape, b.shape, ok.shape), np.nan)
+    return np.divide(a, b, out=out, where=ok)
 
 
 def flatten(values: Mapping[str, Any], shape: tuple[int, ...], *, trailing: int = 0) -> dict[str, np.ndarray]:

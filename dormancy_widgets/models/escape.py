@@ -116,6 +116,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import units
+from ._util import ratio
 from ._util import scalar as _scalar
 from .base import Output, Result
 from .growth import CLINICAL, MICROSCOPIC, doublings
@@ -825,19 +826,16 @@ class EscapeResult(Result):
         r, r0 = -np.expm1(-lam), -np.expm1(-lam0)
         peak1, peak2 = _peaks(p)
         two = np.isfinite(peak2) & np.isfinite(peak1)
-        ratio = np.where(two, np.asarray(peak2) / np.where(two, peak1, 1.0), np.nan)
+        peak_ratio = ratio(peak2, peak1, where=two)
         averted_5y = r0[..., 1] - r[..., 1]
         averted_early = r0[..., 0] - r[..., 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            early_share = np.where(
-                averted_5y > 1e-12, averted_early / np.where(averted_5y > 1e-12, averted_5y, 1.0), np.nan
-            )
+        early_share = ratio(averted_early, averted_5y, where=averted_5y > 1e-12)
         return {
             "peak1_months": _scalar(peak1),
             "peak2_months": _scalar(peak2),
             #: second over first peak month (nan without two peaks): pinned near 3 by the
             #: doublings, against 2.5 after conservative surgery (Demicheli et al. 2008)
-            "peak_ratio": _scalar(ratio),
+            "peak_ratio": _scalar(peak_ratio),
             "relapse_18m": _scalar(r[..., 0]),
             "relapse_5y": _scalar(r[..., 1]),
             "relapse_5y_untreated": _scalar(r0[..., 1]),

@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import units
+from ._util import ratio
 from ._util import scalar as _scalar
 from .base import Output, Result
 from .params import TEACHING, Param, Preset, declare, from_defaults, validate, validate_seed, validate_time
@@ -250,8 +251,7 @@ class GrowthResult(Result):
             out[f"days_to_{lim.key}"] = _scalar(_time_to(lim.cells, dict(p)))
         t_micro = np.asarray(out["days_to_microscopic"], dtype=float)
         t_clin = np.asarray(out["days_to_clinical"], dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(np.isfinite(t_clin) & (t_clin > 0), t_micro / t_clin, np.nan)
+        share = ratio(t_micro, t_clin, where=np.isfinite(t_clin) & (t_clin > 0))
         out["doublings_to_clinical"] = _scalar(doublings(CLINICAL.cells, p["N0"]))
         out["doublings_to_lethal"] = _scalar(doublings(LETHAL.cells, p["N0"]))
         #: share of the time to clinical detection spent below the microscopic limit

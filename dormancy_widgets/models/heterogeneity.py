@@ -99,6 +99,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._util import ratio as _ratio
 from ._util import scalar as _scalar
 from .base import Output, Result
 from .params import TEACHING, Param, Preset, batch_shape, declare, from_defaults, validate, validate_time
@@ -373,13 +374,6 @@ class FluctuationTest:
             f"variance/mean {self.vmr_parent:.3g} ({mice} mice)\n"
             f"  clones' ratio / subsamples' ratio = {self.ratio:.3g}"
         )
-
-
-def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    ok = np.isfinite(a) & np.isfinite(b) & (b > 0)
-    return np.divide(a, b, out=np.full(np.broadcast_shapes(a.shape, b.shape), np.nan), where=ok)
 
 
 def _mean_vmr(counts: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
