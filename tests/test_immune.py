@@ -499,6 +499,46 @@ def test_a_click_on_the_phase_plane_starts_a_new_trajectory(explorer):
     assert explorer.params["E0"] == immune.PARAMS["E0"].low and explorer.params["T0"] == 1e6
 
 
+def test_a_click_never_raises_and_leaves_the_plot_as_it_was(explorer):
+    # a value the model refuses (a slider end a hair beyond the range): the click that
+    # follows shows the message instead of raising, and the plot stays
+    explorer._applied["b"] = immune.PARAMS["b"].high * (1 + 1e-12)
+    before = np.asarray(explorer.trajectory.y, float).copy()
+    explorer.start.x = np.append(explorer.start.x, 3e5)
+    explorer.start.y = np.append(explorer.start.y, 2e8)
+    assert "b" in explorer.message.value and explorer.error
+    np.testing.assert_array_equal(np.asarray(explorer.trajectory.y, float), before)
+
+
+def test_moving_the_start_keeps_the_plane_and_moving_a_rate_redraws_it(explorer):
+    t_null, e_null, focus = (
+        explorer.t_nullcline.x,
+        explorer.e_nullcline.x,
+        explorer.eq_marks["stable focus"].x,
+    )
+    explorer.set(E0=2e6, T0=1e3, t_supp=500.0)
+    assert float(explorer.trajectory.y[0]) == pytest.approx(1e3)
+    assert explorer.t_nullcline.x is t_null and explorer.e_nullcline.x is e_null
+    assert explorer.eq_marks["stable focus"].x is focus
+    explorer.set(a=0.3)
+    x = np.asarray(explorer.t_nullcline.x, float)
+    y = np.asarray(explorer.t_nullcline.y, float)
+    np.testing.assert_allclose(x, 0.3 * (1 - DEFAULTS["b"] * y) / DEFAULTS["n"], rtol=1e-12)
+    E_dorm, _ = immune.steady_states(a=0.3, E0=2e6, T0=1e3).by_role("dormant")
+    assert float(explorer.eq_marks["stable focus"].x[0]) == pytest.approx(E_dorm)
+    # switching suppression on (and its strength, once on) redraws the plane too
+    explorer.set(supp=0.6)
+    assert np.asarray(explorer.e_nullcline_before.x).size > 0
+    assert np.asarray(explorer.eq_marks["stable focus"].x).size == 0
+
+
+def test_the_explorer_draws_the_view_run_and_exports_the_default_one(explorer):
+    exact = immune.simulate(explorer.t, **explorer.params)
+    view = immune.simulate(explorer.t, view=True, **explorer.params)
+    np.testing.assert_array_equal(np.asarray(explorer.series_T.y, float), view.T)
+    assert explorer.to_csv() == exact.to_csv() != view.to_csv()
+
+
 def test_immunosuppression_shows_escape_in_both_figures(explorer):
     T_before = np.asarray(explorer.series_T.y, float).copy()
     assert np.asarray(explorer.supp_band.x).size == 0

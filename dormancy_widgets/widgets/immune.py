@@ -29,6 +29,8 @@ E_MIN, E_MAX = 1e4, 1e7
 T_MIN, T_MAX = 1.0, 1e10
 #: tumour sizes at which the nullclines are drawn
 _T_GRID = np.logspace(0.0, 10.0, 301)
+#: the parameters the nullclines and the equilibria depend on (and supp, once it is on)
+_PLANE_PARAMS = ("s", "p", "g", "m", "d", "a", "b", "n", "c")
 
 #: marker shape and colour for each kind of equilibrium (shape carries the meaning)
 KIND_STYLE = {
@@ -114,9 +116,24 @@ class ImmuneExplorer(Explorer):
     )
     slug = "immune"
 
+    # ------------------------------------------------------------------ model
+    def run(self, params: Mapping[str, Any]) -> immune.ImmuneResult:
+        """The model at the explorer's step (``view=True``: a quarter of the work, far below
+        a pixel of error); ``to_csv`` exports the run at the model's default accuracy."""
+        return immune.simulate(self.t, seed=self.seed, view=True, **params)
+
+    def to_csv(self) -> str:
+        """The run on screen as CSV text, integrated again at the model's default step ('' when
+        nothing has run)."""
+        if self.result is None:
+            return ""
+        return immune.simulate(self.result.t, seed=self.seed, **self.result.params).to_csv()
+
     # ------------------------------------------------------------------ build
     def build(self) -> list[bq.Figure]:
         self._placing = False
+        #: the settings the nullclines and equilibria on the plane were drawn for
+        self._plane_key: tuple[Any, ...] | None = None
         phase, xs, ys = make_figure(
             "Phase plane (click to start a tumour there)",
             "effector cells E (log scale)",
@@ -282,17 +299,18 @@ class ImmuneExplorer(Explorer):
         p = result.params
         single = {k: float(v) for k, v in p.items()}
         suppressed = bool(result.suppressed)
-        # the system in force at the end of the run
-        nc = immune.nullclines(_T_GRID, after_suppression=suppressed, **single)
-        self._draw_nullclines(nc)
-        if suppressed:
-            self._draw_nullcline_pair(
-                (self.e_nullcline_before, self.e_nullcline_before_hi), immune.nullclines(_T_GRID, **single)
-            )
-        else:
-            self._draw_nullcline_pair((self.e_nullcline_before, self.e_nullcline_before_hi), None)
         eq = result.final_equilibria()
-        self._draw_equilibria(eq)
+        # nullclines and equilibria depend on the rates and on whether suppression is on at
+        # the end, not on the start, the day of suppression or the time span: a move of those
+        # leaves them (and their messages to the page) as they are
+        key = (suppressed, single["supp"] if suppressed else 0.0, *(single[k] for k in _PLANE_PARAMS))
+        if key != self._plane_key:
+            # the system in force at the end of the run
+            self._draw_nullclines(immune.nullclines(_T_GRID, after_suppression=suppressed, **single))
+            before = immune.nullclines(_T_GRID, **single) if suppressed else None
+            self._draw_nullcline_pair((self.e_nullcline_before, self.e_nullcline_before_hi), before)
+            self._draw_equilibria(eq)
+            self._plane_key = key
 
         E, T = _clip(result.E, result.T)
         with self.trajectory.hold_sync():
