@@ -19,7 +19,7 @@ import numpy as np
 
 from ..models import immune
 from . import palette
-from .base import Explorer, ghost_line, line, make_figure
+from .base import Explorer, band, ghost_line, line, make_figure, set_xy, window_xy
 
 __all__ = ["ImmuneExplorer", "branches", "equilibria_table", "sci"]
 
@@ -93,6 +93,19 @@ def equilibria_table(**params: Any) -> widgets.HTML:
     body = "".join("<tr>" + "".join(cell.format(html.escape(str(v))) for v in r) + "</tr>" for r in rows)
     top = "".join(f"<th style='text-align:left;padding:2px 10px'>{h}</th>" for h in head)
     return widgets.HTML(f"<table><thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def _label(xs: bq.Scale, ys: bq.Scale, *, color: str, **style: Any) -> bq.Label:
+    """A text mark in one colour at 15 px, empty until ``draw`` fills it."""
+    return bq.Label(
+        x=np.zeros(0),
+        y=np.zeros(0),
+        text=[],
+        scales={"x": xs, "y": ys},
+        colors=[color],
+        default_size=15,
+        **style,
+    )
 
 
 def _clip(E: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -175,17 +188,7 @@ class ImmuneExplorer(Explorer):
                 labels=[kind],
                 display_legend=True,
             )
-        self.eq_labels = bq.Label(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            text=[],
-            scales={"x": xs, "y": ys},
-            colors=[palette.BLACK],
-            default_size=15,
-            font_weight="bold",
-            x_offset=10,
-            y_offset=-8,
-        )
+        self.eq_labels = _label(xs, ys, color=palette.BLACK, font_weight="bold", x_offset=10, y_offset=-8)
         # the start of the trajectory; a click on the plane adds a point to it (bqplot's
         # "add" interaction), which ``_on_start_marker`` turns into a new E0, T0
         self.start = bq.Scatter(
@@ -226,25 +229,8 @@ class ImmuneExplorer(Explorer):
         )
         series.legend_location = "bottom-right"
         self._txs = txs
-        self.supp_band = bq.Lines(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales={"x": txs, "y": tys},
-            fill="inside",
-            fill_colors=[palette.SKY_BLUE],
-            fill_opacities=[0.25],
-            colors=[palette.SKY_BLUE],
-            stroke_width=0,
-        )
-        self.supp_label = bq.Label(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            text=[],
-            scales={"x": txs, "y": tys},
-            colors=[palette.BLUE],
-            default_size=15,
-            x_offset=4,
-        )
+        self.supp_band = band(txs, tys, color=palette.SKY_BLUE, opacity=0.25)
+        self.supp_label = _label(txs, tys, color=palette.BLUE, x_offset=4)
         self.escape_line = line(
             txs,
             tys,
@@ -300,57 +286,40 @@ class ImmuneExplorer(Explorer):
         single = {k: float(v) for k, v in p.items()}
         suppressed = bool(result.suppressed)
         eq = result.final_equilibria()
-        # nullclines and equilibria depend on the rates and on whether suppression is on at
-        # the end, not on the start, the day of suppression or the time span: a move of those
-        # leaves them (and their messages to the page) as they are
-        key = (suppressed, single["supp"] if suppressed else 0.0, *(single[k] for k in _PLANE_PARAMS))
+        # nullclines, equilibria and the level lines depend on the rates, on whether
+        # suppression is on at the end and on the time span, not on the start or the day of
+        # suppression: a move of those leaves them (and their messages to the page) as they are
+        t = result.t
+        span = float(t[-1])
+        key = (span, suppressed, single["supp"] if suppressed else 0.0, *(single[k] for k in _PLANE_PARAMS))
         if key != self._plane_key:
             # the system in force at the end of the run
             self._draw_nullclines(immune.nullclines(_T_GRID, after_suppression=suppressed, **single))
             before = immune.nullclines(_T_GRID, **single) if suppressed else None
             self._draw_nullcline_pair((self.e_nullcline_before, self.e_nullcline_before_hi), before)
             self._draw_equilibria(eq)
+            ends = np.array([t[0], span])
+            set_xy(self.escape_line, ends, np.full(2, immune.ESCAPE_CELLS))
+            _, T_dorm = eq.by_role("dormant")
+            shown = math.isfinite(T_dorm) and T_MIN <= T_dorm <= T_MAX
+            set_xy(self.dormant_line, *((ends, np.full(2, T_dorm)) if shown else ()))
             self._plane_key = key
 
         E, T = _clip(result.E, result.T)
-        with self.trajectory.hold_sync():
-            self.trajectory.x = E
-            self.trajectory.y = T
+        set_xy(self.trajectory, E, T)
         self._placing = True
         try:
-            with self.start.hold_sync():
-                self.start.x = np.array([np.clip(single["E0"], E_MIN, E_MAX)])
-                self.start.y = np.array([np.clip(single["T0"], T_MIN, T_MAX)])
+            set_xy(
+                self.start,
+                np.array([np.clip(single["E0"], E_MIN, E_MAX)]),
+                np.array([np.clip(single["T0"], T_MIN, T_MAX)]),
+            )
         finally:
             self._placing = False
-
-        t = result.t
-        span = float(t[-1])
-        with self.series_T.hold_sync():
-            self.series_T.x = t
-            self.series_T.y = T
-        with self.series_E.hold_sync():
-            self.series_E.x = t
-            self.series_E.y = np.clip(result.E, T_MIN, T_MAX)
-        with self.escape_line.hold_sync():
-            self.escape_line.x = np.array([t[0], span])
-            self.escape_line.y = np.full(2, immune.ESCAPE_CELLS)
-        _, T_dorm = eq.by_role("dormant")
-        with self.dormant_line.hold_sync():
-            if math.isfinite(T_dorm) and T_MIN <= T_dorm <= T_MAX:
-                self.dormant_line.x = np.array([t[0], span])
-                self.dormant_line.y = np.full(2, T_dorm)
-            else:
-                self.dormant_line.x = np.zeros(0)
-                self.dormant_line.y = np.zeros(0)
+        set_xy(self.series_T, t, T)
+        set_xy(self.series_E, t, np.clip(result.E, T_MIN, T_MAX))
         ts = single["t_supp"]
-        with self.supp_band.hold_sync():
-            if suppressed:
-                self.supp_band.x = np.array([ts, ts, span, span])
-                self.supp_band.y = np.array([T_MIN, T_MAX, T_MAX, T_MIN])
-            else:
-                self.supp_band.x = np.zeros(0)
-                self.supp_band.y = np.zeros(0)
+        set_xy(self.supp_band, *(window_xy(ts, span, T_MIN, T_MAX) if suppressed else ()))
         with self.supp_label.hold_sync():
             if suppressed:
                 self.supp_label.x = np.array([ts])
@@ -370,17 +339,13 @@ class ImmuneExplorer(Explorer):
             ok = np.isfinite(E) & (E >= E_MIN) & (E <= E_MAX)
             parts = branches(np.where(ok, E, E_MIN), nc["T"], ok)
         for mark, (x, y) in zip(marks, parts):
-            with mark.hold_sync():
-                mark.x = x
-                mark.y = y
+            set_xy(mark, x, y)
 
     def _draw_nullclines(self, nc: dict[str, Any]) -> None:
         self._draw_nullcline_pair((self.e_nullcline, self.e_nullcline_hi), nc)
         E = nc["E_T"]
         ok = np.isfinite(E) & (E >= E_MIN) & (E <= E_MAX)
-        with self.t_nullcline.hold_sync():
-            self.t_nullcline.x = E[ok]
-            self.t_nullcline.y = nc["T"][ok]
+        set_xy(self.t_nullcline, E[ok], nc["T"][ok])
 
     def _draw_equilibria(self, eq: immune.Equilibria) -> None:
         xs, ys, texts = [], [], []
