@@ -72,8 +72,11 @@ metastases). The switch was not fitted to anything: with it the lesion passes 2 
 
 **Numerics.** The first field is relaxed on the whole lattice; after that only a window
 ``OXYGEN_MARGIN`` sites around the lesion, its rim held at the field outside, which does
-not change there before the switch. Divisions and the closing of holes also work on a box
-around the lesion. A day costs about 10 ms on a 200 × 200 lattice (``benchmarks/``).
+not change there before the switch (only the window's inner sites are swept). Every cell
+rule works on a box ``PUSH + 2`` sites around the lesion (divisions move its edge by at
+most ``PUSH`` sites a day); the random draws still cover the whole lattice, so a seed gives
+the same lesion whatever the box. A day costs about 2–3 ms of processor time on a 200 ×
+200 lattice, about three quarters of it in the cell rules (``benchmarks/bench_spatial.py``).
 
 **Where the model is too simple.** Two dimensions, not three: a slice through a lesion,
 with oxygen that cannot come from above or below (so numbers such as the plateau size are
@@ -390,10 +393,33 @@ def _neighbour_sum(c: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=1)
+def _board() -> np.ndarray:
+    i, j = np.indices((SIDE, SIDE))
+    return (i + j) % 2 == 0
+
+
 def _checkerboard(shape: tuple[int, int]) -> np.ndarray:
+    """Red sites ((i + j) even) of a lattice of ``shape``, counted from its own corner."""
+    if shape[0] <= SIDE and shape[1] <= SIDE:
+        return _board()[: shape[0], : shape[1]]
     i, j = np.indices(shape)
     return (i + j) % 2 == 0
+
+
+def _scale(g: np.ndarray, lam: np.ndarray, dx: float, tissue_ratio: float, dtype: Any) -> np.ndarray:
+    """1 / (4 + h²k) at every site: k from the site's state (cells, host tissue, none)."""
+    h2k_cell = (dx / lam) ** 2
+    h2k_tissue = (dx / (tissue_ratio * lam)) ** 2
+    if lam.size == 1:
+        # one oxygen reach: a table of the five states, looked up (the same float64 values,
+        # rounded once to ``dtype``, as the elementwise formula below)
+        h2k = np.array([h2k_tissue.flat[0], h2k_cell.flat[0], h2k_cell.flat[0], 0.0, 0.0])
+        table = (1.0 / (4.0 + h2k)).astype(dtype)
+        return table[g]
+    living = (g == PROLIFERATING) | (g == QUIESCENT)
+    h2k_all = np.where(living, h2k_cell, np.where(g == TISSUE, h2k_tissue, 0.0))
+    return (1.0 / (4.0 + h2k_all)).astype(dtype)
 
 
 def oxygen_field(
@@ -413,19 +439,17 @@ def oxygen_field(
     tissue_ratio·lam in host tissue, no consumption in debris, and c = 1 on vessel sites;
     five-point Laplacian with periodic edges, red–black over-relaxation from ``c0`` (or from
     1 everywhere) until no site changes by more than ``tol``. ``frame=True`` holds the
-    outermost ring of sites at ``c0`` (a window cut from a larger, converged field).
-    ``d_O2`` (µm) may be an array
-    of the batch shape. Returns the field (float32; float64 when ``tol`` < 1e-5) and the sweeps taken.
+    outermost ring of sites at ``c0`` (a window cut from a larger, converged field): only
+    the inner sites are relaxed, and the periodic wrap never enters. ``d_O2`` (µm) may be an
+    array of the batch shape. Returns the field (float32; float64 when ``tol`` < 1e-5) and
+    the sweeps taken.
     """
     g = np.asarray(grid)
     lam = np.asarray(d_O2, dtype=float) / math.log(1.0 / C_ANOXIC)
     lam = lam.reshape(lam.shape + (1, 1))
-    h2k_cell = (dx / lam) ** 2
-    h2k_tissue = (dx / (tissue_ratio * lam)) ** 2
-    living = (g == PROLIFERATING) | (g == QUIESCENT)
-    h2k = np.where(living, h2k_cell, np.where(g == TISSUE, h2k_tissue, 0.0))
-    vessel = g == VESSEL
     dtype = np.float64 if tol < 1e-5 else np.float32
+    scale = _scale(g, lam, dx, tissue_ratio, dtype)
+    vessel = g == VESSEL
     c: np.ndarray[Any, np.dtype[np.floating[Any]]] = (
         np.ones(g.shape, dtype) if c0 is None else np.array(np.broadcast_to(c0, g.shape), dtype=dtype)
     )
@@ -433,24 +457,37 @@ def oxygen_field(
     red = _checkerboard(g.shape[-2:])
     # per half-sweep: c += w_m * (nb / (4 + h²k) - c), with w_m = OMEGA on the sites being
     # updated and 0 elsewhere (vessels stay at 1)
-    scale = (1.0 / (4.0 + h2k)).astype(dtype)
     free = ~vessel
     if frame:
-        free = free.copy()
-        free[..., 0, :] = free[..., -1, :] = free[..., :, 0] = free[..., :, -1] = False
-    weights = [(OMEGA * (free & m)).astype(dtype) for m in (red, ~red)]
-    nb = np.empty_like(c)
-    new = np.empty_like(c)
+        # the ring is held: work on the inner sites only, their neighbours read from c
+        inner = (..., slice(1, -1), slice(1, -1))
+        cv = c[inner]
+        scale = np.ascontiguousarray(scale[inner])
+        free = free[inner]
+        red = red[1:-1, 1:-1]
+    else:
+        cv = c
+    if cv.size == 0:  # a window with no inner sites: nothing to relax
+        return c, 0
+    weights = [np.where(free & m, dtype(OMEGA), dtype(0.0)) for m in (red, ~red)]
+    nb = np.empty_like(cv)
+    new = np.empty_like(cv)
     sweeps = 0
     for sweeps in range(1, max_sweeps + 1):  # noqa: B007 - the count is returned
         change = 0.0
         for w in weights:
-            _neighbour_sum(c, nb)
+            if frame:
+                # the same sum, in the same order, as _neighbour_sum on the inner sites
+                np.add(c[..., :-2, 1:-1], c[..., 2:, 1:-1], out=nb)
+                nb += c[..., 1:-1, :-2]
+                nb += c[..., 1:-1, 2:]
+            else:
+                _neighbour_sum(c, nb)
             np.multiply(nb, scale, out=new)
-            new -= c
+            new -= cv
             new *= w
-            c += new
-            change = max(change, float(np.abs(new).max()))
+            cv += new
+            change = max(change, float(new.max()), -float(new.min()))
         if change <= tol:
             break
     np.clip(c, 0.0, 1.0, out=c)
@@ -503,21 +540,27 @@ def _push(g: np.ndarray, div: np.ndarray, ar: np.ndarray | None = None) -> np.nd
     end = _first_at_or_after(tissue, ar)  # first tissue site at or after k: the run's end
     # a cell divides only with host tissue within PUSH sites: the lesion grows at its rim
     div = div & occ & (end - ar <= PUSH)
-    after_end = _first_at_or_after(occ, ar)  # next occupied site at or after k
-    ends = np.minimum(end, w - 1).astype(np.intp)
-    room = np.where(end < w, np.take_along_axis(after_end, ends, axis=-1) - end, 0)
-    # dividers at or after k in the whole row; within the run: minus those from its end on
+    if not div.any():
+        return div.sum(axis=(-2, -1)) if div.ndim >= 2 else div.sum(axis=-1)
+    start = occ.copy()  # the first site of each run
+    start[..., 1:] &= tissue[..., :-1]
+    # the tissue beyond a run reaches the next run's start (or the lattice's end): its
+    # room is the first start after k less the run's end (0 when the run reaches the edge)
+    first_start = _first_at_or_after(start, ar)
+    room = np.empty_like(first_start)
+    room[..., :-1] = first_start[..., 1:]
+    room[..., -1] = w
+    room -= end
+    # dividers from k to the run's end: those at or after k less those at or after the end
+    # (the count at the nearest tissue site at or after k, 0 past the last one)
     after = np.cumsum(div[..., ::-1], axis=-1, dtype=np.int16)[..., ::-1]
-    after_ext = np.concatenate([after, np.zeros(after.shape[:-1] + (1,), np.int16)], axis=-1)
-    rank = after - np.take_along_axis(after_ext, end.astype(np.intp), axis=-1)
-    div = div & (rank <= room)
+    at_end = np.maximum.accumulate(np.where(tissue, after, np.int16(0))[..., ::-1], axis=-1)[..., ::-1]
+    div &= after - at_end <= room
     born = div.sum(axis=(-2, -1)) if div.ndim >= 2 else div.sum(axis=-1)
     if not div.any():
         return born
     d = div.astype(np.int16)
     before = np.cumsum(d, axis=-1, dtype=np.int16) - d  # dividers strictly before k in the row
-    start = occ.copy()
-    start[..., 1:] &= tissue[..., :-1]
     base = np.maximum.accumulate(np.where(start, before, np.int16(0)), axis=-1)
     shift = np.where(occ, before - base, 0)
     out = g.copy()
@@ -546,9 +589,11 @@ def _divide(g: np.ndarray, p_div: np.ndarray, rng: np.random.Generator) -> np.nd
     d = rng.integers(0, 4, size=g.shape, dtype=np.int8)
     u = rng.random(g.shape, dtype=np.float32)
     born = np.zeros(g.shape[0], dtype=np.int64)
+    # the draws stay with the sites (not the cells) through the four directions
+    d[u >= p_div] = -1
     for k, (fwd, back) in enumerate(_VIEWS):
         view = np.ascontiguousarray(fwd(g))
-        div = (view == PROLIFERATING) & (fwd(d) == k) & (fwd(u) < p_div)
+        div = (view == PROLIFERATING) & (fwd(d) == k)
         born = born + _push(view, div)
         g[...] = back(view)
     return born
@@ -587,6 +632,35 @@ def _close_holes(g: np.ndarray, rng: np.random.Generator) -> None:
     w = np.where(edge, r2 * r2, 0.0)
     p = np.minimum(w * (n / np.maximum(w.sum(axis=(-2, -1)), 1e-9))[:, None, None], 1.0)
     g[edge & (rng.random(g.shape) < p)] = TISSUE
+
+
+def _extent(g: np.ndarray, offset: tuple[int, int] = (0, 0)) -> tuple[int, int, int, int] | None:
+    """First and last row and column holding a tumour site anywhere in the batch (None if
+    none), counted from ``offset`` when ``g`` is a box cut from the lattice."""
+    # tumour codes 1, 2, 3: one unsigned comparison (host tissue wraps round to 255)
+    tumour = (g.view(np.uint8) - np.uint8(PROLIFERATING)) <= np.uint8(NECROTIC - PROLIFERATING)
+    rows = np.flatnonzero(tumour.any(axis=-1).reshape(-1, g.shape[-2]).any(axis=0))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(
+        tumour[..., rows[0] : rows[-1] + 1, :].any(axis=-2).reshape(-1, g.shape[-1]).any(axis=0)
+    )
+    return (
+        int(rows[0]) + offset[0],
+        int(rows[-1]) + offset[0],
+        int(cols[0]) + offset[1],
+        int(cols[-1]) + offset[1],
+    )
+
+
+def _pad(ext: tuple[int, int, int, int] | None, m: int) -> tuple[slice, slice]:
+    """Rows and columns of the lattice around an extent, ``m`` sites to spare (empty for None)."""
+    if ext is None:
+        return slice(0, 0), slice(0, 0)
+    return (
+        slice(max(ext[0] - m, 0), min(ext[1] + m + 1, SIDE)),
+        slice(max(ext[2] - m, 0), min(ext[3] + m + 1, SIDE)),
+    )
 
 
 def _box(g: np.ndarray, m: int = PUSH + 2) -> tuple[slice, slice]:
@@ -702,27 +776,34 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
     died = np.zeros(bsz, dtype=np.int64)
     t_switch = np.full(bsz, np.inf)
     c: np.ndarray | None = None
+    #: sites of each state in each output frame (counted as the frame is stored)
+    tally = np.zeros((bsz, len(t), VESSEL + 1))
     j = 0
     for k in range(n_steps + 1):
+        # every tumour site lies in this box (rows, cols); all the cell rules work on it
+        ext = _extent(g)
         if c is None:
             c, _ = oxygen_field(g, d_O2=d_o2)
-        else:
+        elif ext is not None:  # no lesion left: the field no longer changes
             # the field changes only near the lesion (and new vessels): relax a window around
             # it, its rim held at the converged field outside
-            rows, cols = _box(g, OXYGEN_MARGIN)
+            rows, cols = _pad(ext, OXYGEN_MARGIN)
             whole = rows == slice(0, SIDE) and cols == slice(0, SIDE)
-            if rows.stop > rows.start:  # no lesion left: the field no longer changes
-                c[:, rows, cols], _ = oxygen_field(
-                    g[:, rows, cols], d_O2=d_o2, c0=c[:, rows, cols], frame=not whole
-                )
-        tumour_living = (g == PROLIFERATING) | (g == QUIESCENT)
-        starving = tumour_living & (c < C_ANOXIC)
+            c[:, rows, cols], _ = oxygen_field(
+                g[:, rows, cols], d_O2=d_o2, c0=c[:, rows, cols], frame=not whole
+            )
+        rows, cols = _pad(ext, PUSH + 2)
+        gb, cb = g[:, rows, cols], c[:, rows, cols]
+        tumour_living = (gb == PROLIFERATING) | (gb == QUIESCENT)
+        starving = tumour_living & (cb < C_ANOXIC)
         died += starving.sum(axis=(-2, -1))
-        g[starving] = NECROTIC
-        g[tumour_living & (c >= C_ANOXIC) & (c < C_HYPOXIC)] = QUIESCENT
-        g[tumour_living & (c >= C_HYPOXIC)] = PROLIFERATING
+        gb[starving] = NECROTIC
+        gb[tumour_living & (cb >= C_ANOXIC) & (cb < C_HYPOXIC)] = QUIESCENT
+        gb[tumour_living & (cb >= C_HYPOXIC)] = PROLIFERATING
         while j < len(t) and out_step[j] == k:
             frames[:, j] = g
+            for b in range(bsz):
+                tally[b, j] = np.bincount(g[b].reshape(-1), minlength=VESSEL + 1)
             births[:, j] = born
             deaths[:, j] = died
             j += 1
@@ -730,29 +811,34 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
             break
         now = (k + 1) * DT
         on_before = np.isfinite(t_switch)[col]
-        living = (g == PROLIFERATING) | (g == QUIESCENT)
-        u = rng.random(g.shape, dtype=np.float32)
-        rim = _touches(g == TISSUE)
+        # the draws cover the whole lattice (the same stream for any lesion size); the
+        # rules read them in the box
+        u = rng.random(g.shape, dtype=np.float32)[:, rows, cols]
+        living = (gb == PROLIFERATING) | (gb == QUIESCENT)
+        rim = _touches(gb == TISSUE)
         dies = living & ((u < p_apo) | (rim & (u > 1 - p_kill)))
-        lysed = (g == NECROTIC) & (u < p_lys)
+        lysed = (gb == NECROTIC) & (u < p_lys)
         died += dies.sum(axis=(-2, -1))
-        g[dies | lysed] = TISSUE
+        gb[dies | lysed] = TISSUE
         # divisions and contraction only touch the lesion and its surroundings: work on the
         # box around every lesion of the batch (a view of the lattice, updated in place)
-        rows, cols = _box(g)
+        ext = None if ext is None else _extent(gb, (rows.start, cols.start))
+        rows, cols = _pad(ext, PUSH + 2)
+        gb = g[:, rows, cols]
         if rows.stop > rows.start:
-            box = g[:, rows, cols]
-            _close_holes(box, rng)
-            born += _divide(box, p_div, rng)
-        tumour = (g == PROLIFERATING) | (g == QUIESCENT) | (g == NECROTIC)
+            _close_holes(gb, rng)
+            born += _divide(gb, p_div, rng)
+        # divisions move the lesion's edge by at most PUSH sites in each direction: the box
+        # still holds every tumour site and every vessel next to one
+        tumour = (gb == PROLIFERATING) | (gb == QUIESCENT) | (gb == NECROTIC)
         enclosed = (
-            (g == VESSEL)
+            (gb == VESSEL)
             & (_count(tumour) >= 3)
             & ~on_before
-            & (rng.random(g.shape, dtype=np.float32) < p_reg)
+            & (rng.random(g.shape, dtype=np.float32)[:, rows, cols] < p_reg)
         )
-        g[enclosed] = NECROTIC
-        hypoxic = ((g == QUIESCENT) | (g == NECROTIC)).any(axis=(-2, -1))
+        gb[enclosed] = NECROTIC
+        hypoxic = ((gb == QUIESCENT) | (gb == NECROTIC)).any(axis=(-2, -1))
         waiting = ~np.isfinite(t_switch)
         flips = waiting & ((hypoxic & (rng.random(bsz) < p_sw)) | (force <= now))
         t_switch[flips] = now
@@ -763,7 +849,7 @@ def simulate(t: Any = DEFAULT_T, *, seed: Any = None, force_at: Any = None, **pa
                 _sprout(g[:, rows, cols], c[:, rows, cols], p_tip, on, rng)
 
     counts = {
-        name: (frames == code).sum(axis=(-2, -1)).astype(float)
+        name: tally[..., code]
         for name, code in (
             ("proliferating", PROLIFERATING),
             ("quiescent", QUIESCENT),
