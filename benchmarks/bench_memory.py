@@ -11,7 +11,8 @@ so that two numbers are clean:
   call (the interpreter, numpy and the package).
 
 Target (issue 13): one explorer update at the largest settings under about 300 MB. Prints a
-table, never asserts: ``python benchmarks/bench_memory.py``.
+table, never asserts: ``python benchmarks/bench_memory.py [model ...]`` (all models when none
+is named).
 """
 
 from __future__ import annotations
@@ -65,13 +66,13 @@ def measure(name: str, horizon: float, batch: int) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main() -> dict[str, Any]:
+def main(names: list[str] | None = None) -> dict[str, Any]:
     from dormancy_widgets.models import MECHANISMS, mechanism
 
     print(f"Peak memory per model at its largest settings (target: one update under {TARGET_MB:.0f} MB)")
     print(f"{'model':14s} {'case':22s} {'tracemalloc MB':>15s} {'RSS MB':>8s}  settings")
     out: dict[str, Any] = {}
-    for name in MECHANISMS:
+    for name in names or MECHANISMS:
         model = mechanism(name)
         cases = [("default times", 1.0, 1), ("4x horizon", 4.0, 1)]
         if model.STOCHASTIC:
@@ -88,4 +89,4 @@ def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -100,6 +100,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -533,35 +534,11 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> CascadeResult:
     p = validate(PARAMS, params)
     rng = make_rng(seed)
     shape = batch_shape(p)
-    n_groups = int(np.prod(shape, dtype=int))
     flat = flatten(p, shape)
     n_t = times.size
 
     n_inj = flat["n_cells"].astype(np.int64)
-    ends = np.cumsum(n_inj)
-    names = ("exits_1", "extravasated", "exits_2", "entered_3", "exits_3", "grew", "woke", "started")
-    acc = {name: np.zeros((n_groups, n_t), dtype=np.int64) for name in names}
-    grown = _Lesions(n_groups, n_t)
-    founded = np.zeros(n_groups, dtype=np.int64)  # lesions founded so far, per batch member
-    for c0 in range(0, int(ends[-1]), CHUNK):
-        cell = np.arange(c0, min(c0 + CHUNK, int(ends[-1])), dtype=np.int64)
-        group = np.searchsorted(ends, cell, side="right")
-        starts = _single_cells(rng, times, cell, group, flat, n_groups, acc)
-        s_time, s_group, s_cell = starts
-        order = np.argsort(s_cell, kind="stable")  # cell order: groups come out sorted
-        s_time, s_group = s_time[order], s_group[order]
-        per = np.bincount(s_group, minlength=n_groups)
-        first = np.cumsum(per) - per
-        rank = founded[s_group] + np.arange(s_group.size) - first[s_group]
-        founded += per
-        _grow_lesions(rng, times, s_time, s_group, rank < LESION_ROWS, flat, grown)
-
-    arrested = n_inj[:, None] - acc["exits_1"]
-    settling = acc["extravasated"] - acc["exits_2"]
-    dormant = acc["entered_3"] - acc["exits_3"]
-    dead = (acc["exits_1"] - acc["extravasated"]) + (acc["exits_2"] - acc["entered_3"] - acc["grew"])
-    dead = dead + (acc["exits_3"] - acc["woke"])
-    lost = acc["started"] - grown.micro - grown.macro
+    counts, grown = _follow(rng, times, n_inj, flat, cap=solvers.BD_CAP, rows=LESION_ROWS)
     sizes, lesion_group, lesion_start = grown.tracked()
 
     def shaped(a: np.ndarray) -> np.ndarray:
@@ -570,21 +547,78 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> CascadeResult:
     return CascadeResult(
         t=times,
         params=p,
-        arrested=shaped(arrested),
-        settling=shaped(settling),
-        dormant=shaped(dormant),
-        micro=shaped(grown.micro),
-        macro=shaped(grown.macro),
-        lost=shaped(lost),
-        dead=shaped(dead),
-        extravasated=shaped(acc["extravasated"]),
-        started=shaped(acc["started"]),
+        **{name: shaped(counts[name]) for name in _COUNTED},
         present=shaped(grown.present),
         largest=shaped(grown.largest),
         lesion_size=sizes,
         lesion_batch=lesion_group,
         lesion_start=lesion_start,
     )
+
+
+#: the counts ``_follow`` returns (cells per compartment, lesions, running totals)
+_COUNTED = ("arrested", "settling", "dormant", "micro", "macro", "lost", "dead", "extravasated", "started")
+
+#: ``exit3(rng, start, group) -> (exit time, wake-up rate then)`` of dormant cells that entered
+#: dormancy at ``start``: how a model's stage 3 ends (``None``: constant rates ``mu_q``, ``k_w``)
+DormantExit = Callable[[np.random.Generator, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _follow(
+    rng: np.random.Generator,
+    times: np.ndarray,
+    n_cells: np.ndarray,
+    rates: dict[str, np.ndarray],
+    *,
+    cap: int,
+    rows: int,
+    exit3: DormantExit | None = None,
+) -> tuple[dict[str, np.ndarray], _Lesions]:
+    """Sample ``n_cells[g]`` cells of each group ``g`` through the cascade (shared with the niche
+    model, whose groups are (batch member, organ) pairs).
+
+    ``rates`` holds one value per group of ``k_ex, mu_v, k_m, k_q, mu_s, mu_q, k_w, b, d, N_mac``.
+    The cells are processed in chunks of ``CHUNK`` (all groups together within a chunk), each
+    chunk's lesions grown before the next chunk, so the working arrays stay small whatever the
+    number of cells and groups. Lesions are followed up to ``cap`` cells and held there; at most
+    ``rows`` per group keep their size history. Returns the counts of ``_COUNTED`` (groups,
+    times) and the lesions (with ``present``, ``largest`` and the histories).
+    """
+    n_groups, n_t = n_cells.size, times.size
+    ends = np.cumsum(n_cells)
+    names = ("exits_1", "extravasated", "exits_2", "entered_3", "exits_3", "grew", "woke", "started")
+    acc = {name: np.zeros((n_groups, n_t), dtype=np.int64) for name in names}
+    grown = _Lesions(n_groups, n_t)
+    founded = np.zeros(n_groups, dtype=np.int64)  # lesions founded so far, per group
+    total = int(ends[-1]) if ends.size else 0
+    for c0 in range(0, total, CHUNK):
+        cell = np.arange(c0, min(c0 + CHUNK, total), dtype=np.int64)
+        group = np.searchsorted(ends, cell, side="right")
+        s_time, s_group, s_cell = _single_cells(rng, times, cell, group, rates, n_groups, acc, exit3)
+        if rows > 0:
+            order = np.argsort(s_cell, kind="stable")  # cell order: groups come out sorted
+            s_time, s_group = s_time[order], s_group[order]
+            per = np.bincount(s_group, minlength=n_groups)
+            first = np.cumsum(per) - per
+            track = founded[s_group] + np.arange(s_group.size) - first[s_group] < rows
+            founded += per
+        else:
+            track = np.zeros(s_group.size, dtype=bool)
+        _grow_lesions(rng, times, s_time, s_group, track, rates, grown, cap)
+
+    dead = (acc["exits_1"] - acc["extravasated"]) + (acc["exits_2"] - acc["entered_3"] - acc["grew"])
+    counts = {
+        "arrested": n_cells[:, None] - acc["exits_1"],
+        "settling": acc["extravasated"] - acc["exits_2"],
+        "dormant": acc["entered_3"] - acc["exits_3"],
+        "micro": grown.micro,
+        "macro": grown.macro,
+        "lost": acc["started"] - grown.micro - grown.macro,
+        "dead": dead + (acc["exits_3"] - acc["woke"]),
+        "extravasated": acc["extravasated"],
+        "started": acc["started"],
+    }
+    return counts, grown
 
 
 def _single_cells(
@@ -595,6 +629,7 @@ def _single_cells(
     flat: dict[str, np.ndarray],
     n_groups: int,
     acc: dict[str, np.ndarray],
+    exit3: DormantExit | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stages 1-3 for one chunk of cells: add its counts to ``acc``; return the founding time,
     batch member and cell index of every lesion the chunk founds."""
@@ -622,9 +657,12 @@ def _single_cells(
 
     # 3. dormant: die (mu_q) or wake up and start a lesion (k_w)
     g3, c3 = g2[sleeps], c2[sleeps]
-    mu_q, k_w = flat["mu_q"][g3], flat["k_w"][g3]
+    if exit3 is None:
+        mu_q, k_w = flat["mu_q"][g3], flat["k_w"][g3]
+        t3 = _clock(rng, t2[sleeps], mu_q + k_w)
+    else:
+        mu_q, (t3, k_w) = flat["mu_q"][g3], exit3(rng, t2[sleeps], g3)
     total = mu_q + k_w
-    t3 = _clock(rng, t2[sleeps], total)
     wakes = rng.random(g3.size) * total < k_w
     count("entered_3", t2[sleeps], g3)
     count("exits_3", t3, g3)
@@ -663,13 +701,13 @@ def _grow_lesions(
     track: np.ndarray,
     flat: dict[str, np.ndarray],
     out: _Lesions,
+    cap: int,
 ) -> None:
     """Exact birth-death growth of one chunk's lesions from their founding, one output step at a
     time; adds the counts to ``out`` and keeps the histories of the ``track``-ed lesions."""
     n_t = times.size
     n_groups = out.micro.shape[0]
     b_all, d_all, n_mac = flat["b"], flat["d"], flat["N_mac"]
-    cap = solvers.BD_CAP
 
     first = np.searchsorted(times, start_time, side="left")  # first output time after founding
     order = np.argsort(first, kind="stable")

@@ -94,8 +94,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import cascade, solvers
-from ._util import counts_by_time as _counts
+from . import cascade
 from ._util import flatten
 from ._util import scalar as _scalar
 from .base import Output, Result
@@ -487,112 +486,34 @@ class NicheResult(Result):
 
 
 # ----------------------------------------------------------------------------- sampling
-def _grow_lesions(
-    rng: np.random.Generator,
-    times: np.ndarray,
-    start_time: np.ndarray,
-    start_group: np.ndarray,
-    k: dict[str, np.ndarray],
-    n_groups: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Living micro- and macrometastases of each group at each output time (groups, times).
-
-    Every lesion grows from one cell by the exact birth-death sampler, one output interval at a
-    time, all groups together; only living lesions stay in the arrays. A lesion founded inside
-    an interval is brought to its end exactly by rescaling time (rates ``b, d`` for ``a`` days
-    have the law of rates ``a b, a d`` for one day).
-    """
-    n_t = times.size
-    micro = np.zeros((n_groups, n_t), dtype=np.int64)
-    macro = np.zeros((n_groups, n_t), dtype=np.int64)
-    first = np.searchsorted(times, start_time, side="left")
-    order = np.argsort(first, kind="stable")
-    bounds = np.searchsorted(first[order], np.arange(n_t + 1), side="left")
-    cap = LESION_CAP
-    ids = np.zeros(0, dtype=np.int64)  # living lesions below the cap: index into start_time
-    size = np.zeros(0, dtype=np.int64)
-    capped = np.zeros(0, dtype=np.int64)  # lesions held at the cap (they stay macroscopic)
-    for j in range(n_t):  # output times, not lesions: each step is one array operation
-        new = order[bounds[j] : bounds[j + 1]]
-        if ids.size or new.size:
-            step = times[j] - times[j - 1] if j else 0.0
-            span = np.concatenate([np.full(ids.size, step), times[j] - start_time[new]])
-            ids = np.concatenate([ids, new])
-            g = start_group[ids]
-            n0 = np.concatenate([size, np.ones(new.size, dtype=np.int64)])
-            # one exact step of the shared sampler with rates scaled by each lesion's span
-            size = solvers._bd_step(rng, n0, k["b"][g] * span, k["d"][g] * span, 1.0, cap)
-            full = size >= cap
-            capped = np.concatenate([capped, g[full]])
-            keep = (size > 0) & ~full
-            ids, size, g = ids[keep], size[keep], g[keep]
-            big = size >= k["N_mac"][g]
-            macro[:, j] = np.bincount(g[big], minlength=n_groups)
-            micro[:, j] = np.bincount(g[~big], minlength=n_groups)
-        macro[:, j] += np.bincount(capped, minlength=n_groups)
-    return micro, macro
-
-
 def simulate(t: ArrayLike, *, seed: int | np.random.Generator | None = None, **params: Any) -> NicheResult:
     """Shed ``n_cells`` cells, route them to the organs and follow every arrested cell.
 
     ``t`` in days from shedding. Every parameter of ``PARAMS`` may be an array; the batch and
-    the organs form one flat population of cells, each tagged with its (batch member, organ),
-    sampled as in ``models.cascade`` (competing exponential clocks; exact birth-death lesions).
-    The same ``seed`` gives the same numbers.
+    the organs form one flat population of arrested cells, each tagged with its (batch member,
+    organ), sampled by the lesson-05 sampler (``cascade._follow``: competing exponential clocks,
+    exact birth-death lesions) in chunks of ``cascade.CHUNK`` cells, so that memory does not grow
+    with the number of cells, organs or batch members. The same ``seed`` gives the same numbers.
     """
     times = validate_time(t)
     p = validate(PARAMS, params)
     shape = batch_shape(p)
-    n_batch = int(np.prod(shape, dtype=int))
     flat = flatten(p, shape)
     rng = make_rng(seed)
     n_t = times.size
-    n_groups = n_batch * _O
 
     delivered, arrived = _disseminate(rng, flat)
     k = _organ_rates(flat)
-    group = np.repeat(np.arange(n_groups), arrived.reshape(-1))
-    counts = _counts
 
-    # 1. in the vessel: extravasate (k_ex) or die (mu_v)
-    total = k["k_ex"][group] + k["mu_v"][group]
-    t1 = rng.standard_exponential(group.size) / total
-    out_ok = rng.random(group.size) * total < k["k_ex"][group]
-    exits_1 = counts(t1, group, times, n_groups)
-    extravasated = counts(t1[out_ok], group[out_ok], times, n_groups)
+    def exit3(rng: np.random.Generator, start: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # dormant in the niche: die (mu_q) or wake (k_w, soil; times fold_trig in the window)
+        mu_q, k_w, fold, on, off = (k[name][g] for name in ("mu_q", "k_w", "fold", "t_on", "t_off"))
+        t3 = _dormant_exit(rng, start, mu_q + k_w, mu_q + k_w * fold, on, off)
+        return t3, np.where((t3 >= on) & (t3 < off), k_w * fold, k_w)
 
-    # 2. settling: start a lesion (k_m, soil), enter the niche (k_q) or die (mu_s + k_nk)
-    g2 = group[out_ok]
-    k_m, k_q = k["k_m"][g2], k["k_q"][g2]
-    total = k_m + k_q + k["mu_s"][g2]
-    t2 = t1[out_ok] + rng.standard_exponential(g2.size) / total
-    u = rng.random(g2.size) * total
-    grows, sleeps = u < k_m, (u >= k_m) & (u < k_m + k_q)
-    exits_2 = counts(t2, g2, times, n_groups)
-
-    # 3. dormant in the niche: die (mu_q) or wake (k_w, soil; times fold_trig in the window)
-    g3 = g2[sleeps]
-    mu_q, k_w, fold = k["mu_q"][g3], k["k_w"][g3], k["fold"][g3]
-    on, off = k["t_on"][g3], k["t_off"][g3]
-    t3 = _dormant_exit(rng, t2[sleeps], mu_q + k_w, mu_q + k_w * fold, on, off)
-    k_w_then = np.where((t3 >= on) & (t3 < off), k_w * fold, k_w)
-    wakes = rng.random(g3.size) * (mu_q + k_w_then) < k_w_then
-    entered_3 = counts(t2[sleeps], g3, times, n_groups)
-    exits_3 = counts(t3, g3, times, n_groups)
-
-    start_time = np.concatenate([t2[grows], t3[wakes]])
-    start_group = np.concatenate([g2[grows], g3[wakes]])
-    started = counts(start_time, start_group, times, n_groups)
-
-    arrested = arrived.reshape(-1)[:, None] - exits_1
-    settling = extravasated - exits_2
-    dormant = entered_3 - exits_3
-    dead = (exits_1 - extravasated) + (exits_2 - entered_3 - counts(t2[grows], g2[grows], times, n_groups))
-    dead = dead + (exits_3 - counts(t3[wakes], g3[wakes], times, n_groups))
-
-    micro, macro = _grow_lesions(rng, times, start_time, start_group, k, n_groups)
-    lost = started - micro - macro
+    # stages 1-3 and the lesions as in lesson 05, one (batch member, organ) group at a time, in
+    # chunks of cells (``cascade._follow``); settling cells also die of immune pruning (k_nk)
+    counts, _ = cascade._follow(rng, times, arrived.reshape(-1), k, cap=LESION_CAP, rows=0, exit3=exit3)
 
     def shaped(a: np.ndarray) -> np.ndarray:
         return a.reshape(shape + (_O, n_t))
@@ -600,15 +521,7 @@ def simulate(t: ArrayLike, *, seed: int | np.random.Generator | None = None, **p
     return NicheResult(
         t=times,
         params=p,
-        arrested=shaped(arrested),
-        settling=shaped(settling),
-        dormant=shaped(dormant),
-        micro=shaped(micro),
-        macro=shaped(macro),
-        lost=shaped(lost),
-        dead=shaped(dead),
-        extravasated=shaped(extravasated),
-        started=shaped(started),
+        **{name: shaped(counts[name]) for name in COMPARTMENTS},
         delivered=delivered.reshape(shape + (_O,)),
         arrived=arrived.reshape(shape + (_O,)),
     )
