@@ -6,6 +6,7 @@ broadcast together (the batch shape); outputs put time on the last axis.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -492,6 +493,13 @@ class _Step:
     K: np.ndarray | None = None
 
 
+@functools.cache
+def _tables(method: RungeKutta) -> tuple[list[np.ndarray], np.ndarray, np.ndarray | None]:
+    """The rows of ``a``, ``b`` and ``e`` of a method as arrays (made once per method)."""
+    e = None if method.e is None else np.asarray(method.e)
+    return [np.asarray(a) for a in method.a], np.asarray(method.b), e
+
+
 def _rk_step(
     method: RungeKutta,
     fun: BatchRHS,
@@ -505,24 +513,25 @@ def _rk_step(
 ) -> _Step:
     """A Runge-Kutta step; the stages go into ``K`` (shape (stages, m, n), reused)."""
     n_stages, m, n = K.shape
+    a_rows, b, e = _tables(method)
     flat = K.reshape(n_stages, m * n)
     K[0] = f0
     ys = y
-    for i, a in enumerate(method.a):
+    for i, a in enumerate(a_rows):
         ys = np.dot(a, flat[: i + 1]).reshape(m, n)
         ys *= hh
         ys += y
         K[i + 1] = fun(t + method.c[i] * hh, ys, args)
     if method.fsal:
-        y_new, f_new = ys, K[-1].copy()
+        y_new, f_new = ys, K[-1]  # a view: the caller copies it out before the next step
     else:
-        y_new = np.dot(method.b, flat).reshape(m, n)
+        y_new = np.dot(b, flat).reshape(m, n)
         y_new *= hh
         y_new += y
         f_new = fun(t + hh, y_new, args)
     err = None
-    if want_err and method.e is not None:
-        err = np.dot(method.e, flat).reshape(m, n)
+    if want_err and e is not None:
+        err = np.dot(e, flat).reshape(m, n)
         err *= hh
     return _Step(y_new, f_new, err, K)
 
@@ -553,14 +562,24 @@ def _rosenbrock_step(
 
 
 def _dense_values(
-    d_w: np.ndarray, K: np.ndarray, y0: np.ndarray, y1: np.ndarray, hh: np.ndarray, th: np.ndarray
+    d_w: np.ndarray,
+    K: np.ndarray,
+    y0: np.ndarray,
+    y1: np.ndarray,
+    hh: np.ndarray,
+    pos: np.ndarray | None,
+    th: np.ndarray,
 ) -> np.ndarray:
-    """Dormand-Prince's continuous extension (weights ``d_w``) at the fractions ``th`` of the
-    steps from ``y0`` to ``y1`` of sizes ``hh`` with the stages ``K`` (the chosen runs only)."""
+    """Dormand-Prince's continuous extension (weights ``d_w``) for the steps from ``y0`` to
+    ``y1`` of sizes ``hh`` with the stages ``K`` (the chosen runs only), at the fractions
+    ``th`` of the steps ``pos`` (one step may be asked for at several fractions; ``None``:
+    each step once, in order)."""
     r2 = y1 - y0
     r3 = hh * K[0] - r2
     r4 = r2 - hh * K[-1] - r3
     r5 = hh * np.tensordot(d_w, K, axes=1)
+    if pos is not None:
+        y0, r2, r3, r4, r5 = (a[:, pos] for a in (y0, r2, r3, r4, r5))
     values: np.ndarray = y0 + th * (r2 + (1 - th) * (r3 + th * (r4 + (1 - th) * r5)))
     return values
 
@@ -695,14 +714,22 @@ def solve(
             if dense:  # outputs strictly inside the step, from the continuous extension
                 t_end = np.where(clipped, target, t + hh)
                 pend = np.flatnonzero(ok & (t_out < t_end))
-                while pend.size:
-                    th = ((t_out[pend] - t[pend]) / hh[pend])[None]
-                    out[:, rows[pend], k_out[pend]] = _dense_values(
-                        d_arr, K[:, :, pend], y[:, pend], st.y[:, pend], hh[pend], th
+                if pend.size:  # every output of every such step at once
+                    k_hi = np.searchsorted(times, t_end[pend], side="left")
+                    count = k_hi - k_out[pend]
+                    if count.max() == 1:  # the usual case: one output in each such step
+                        pos, k_all, run = None, k_out[pend], pend
+                    else:
+                        pos = np.repeat(np.arange(pend.size), count)
+                        k_all = np.arange(pos.size) - np.repeat(np.cumsum(count) - count, count)
+                        k_all += k_out[pend][pos]
+                        run = pend[pos]
+                    th = ((times[k_all] - t[run]) / hh[run])[None]
+                    out[:, rows[run], k_all] = _dense_values(
+                        d_arr, K[:, :, pend], y[:, pend], st.y[:, pend], hh[pend], pos, th
                     )
-                    k_out[pend] += 1
-                    t_out[pend] = t_pad[k_out[pend]]
-                    pend = pend[t_out[pend] < t_end[pend]]
+                    k_out[pend] = k_hi
+                    t_out[pend] = t_pad[k_hi]
             np.copyto(t, target, where=landed)
             np.add(t, hh, out=t, where=ok & ~clipped)
             np.copyto(y, st.y, where=ok)
