@@ -5,11 +5,14 @@ explorer. The rules, numbered so that reviews can point at them:
 
 1. The module imports numpy and the standard library only: no widget, plotting or
    IPython import (``tests/test_model_layer.py`` enforces it). It must run headless.
-2. ``PARAMS`` is an ordered mapping ``name -> Param``. Names are the symbols of the
-   source paper; defaults are the published fit (or a teaching choice, said so in
-   ``Param.source``); ``low``/``high`` bound the range where the model is meaningful and
-   numerically safe. Sliders, validation, property tests and the docs tables come from it.
-3. ``PRESETS`` maps a name to a ``Preset``: values plus the citation they come from.
+2. ``PARAMS`` is an ordered mapping ``name -> Param`` (``params.declare(Param(...), ...)``
+   builds it and refuses a name declared twice). Names are the symbols of the source paper;
+   defaults are the published fit (or a teaching choice, said so in ``Param.source``);
+   ``low``/``high`` bound the range where the model is meaningful and numerically safe.
+   Sliders, validation, property tests and the docs tables come from it.
+3. ``PRESETS`` maps a name to a ``Preset``: a value for every parameter plus the citation
+   they come from (``params.from_defaults`` fills in the defaults a preset does not change,
+   so that choosing a preset never keeps a value left over from the sliders).
 4. ``simulate(t, *, seed=None, **params) -> Result`` validates every parameter with
    ``params.validate`` (a bad value raises ``ValueError`` naming the parameter, the value
    and the allowed range) and ``t`` with ``params.validate_time``.
@@ -34,9 +37,10 @@ explorer. The rules, numbered so that reviews can point at them:
    reached are reported as ``math.inf`` in ``summary()`` only, never in state arrays.
 
 The ``Mechanism`` protocol below states rules 2-4 and 8 in code; ``Output`` and
-``Result.SUMMARY`` rule 7's declared outputs. Shared helpers: ``params`` (declarations,
-validation, ``rng``, ``defaults``), ``units`` (unit constants), ``_util`` (0-d results,
-flattening a batch, first threshold crossing), ``solvers`` (numerics).
+``Result.SUMMARY`` rule 7's declared outputs. Shared helpers: ``params`` (declarations:
+``declare``, ``from_defaults``, ``defaults``, ``TEACHING``; validation; ``rng``), ``units``
+(unit constants), ``_util`` (0-d results, flattening a batch, first threshold crossing,
+events by output time, ratios without a denominator as ``nan``), ``solvers`` (numerics).
 """
 
 from __future__ import annotations
