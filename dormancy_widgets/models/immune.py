@@ -72,9 +72,7 @@ choice, not part of the 1994 fit.
 variables (E, ln T): the tumour spans ten orders of magnitude (from one cell to 5e8) and
 ln T keeps it positive whatever the step. The default step ``H_DEFAULT`` = 0.5 day was
 found with ``solvers.choose_step`` and agrees with scipy's ``solve_ivp`` on the untransformed
-equations to better than 1e-6 (relative) at the published values. The explorer redraws
-with ``view=True``: a four times longer step (``VIEW_STEP``), within 2e-5 decades of
-``solve_ivp`` at every preset, a thousandth of a pixel.
+equations to better than 1e-6 (relative) at the published values.
 
 **Which way a run is heading.** ``summary()`` names the stable equilibrium a run is
 heading to by following it: from the last state, the system in force at the end is
