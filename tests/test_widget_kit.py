@@ -10,6 +10,7 @@ import pytest
 from dormancy_widgets.widgets import fmt
 from dormancy_widgets.widgets.base import (
     ScaleSwitch,
+    TimeSpan,
     band,
     between_xy,
     make_figure,
@@ -128,3 +129,42 @@ def test_the_explorers_percent_is_the_kit_one():
 )
 def test_number_whole_digits_and_nan(x, kw, text):
     assert fmt.number(x, **kw) == text
+
+
+def test_time_span_grids():
+    np.testing.assert_array_equal(TimeSpan("days", per_unit=2).times(150), np.linspace(0, 150, 301))
+    t = TimeSpan("years", unit=365.25, points=481).times(3)
+    assert t.size == 481 and t[-1] == 3 * 365.25
+    coarse = TimeSpan("days", per_unit=lambda d: 2 if d <= 30 else 1)
+    assert coarse.times(13).size == 27 and coarse.times(40).size == 41 and 3.0 in coarse.times(40)
+    with pytest.raises(ValueError, match="exactly one"):
+        TimeSpan("days")
+    with pytest.raises(ValueError, match="exactly one"):
+        TimeSpan("days", per_unit=1, points=10)
+
+
+@pytest.mark.parametrize(
+    ("name", "control", "value", "days", "points"),
+    [
+        ("CellularDormancyExplorer", "days", 300, 300.0, 601),
+        ("GrowthExplorer", "years", 3.0, 3 * 365.25, 481),
+        ("NicheExplorer", "days", 45, 45.0, 31),
+        ("CascadeExplorer", "days", 40, 40.0, 41),
+    ],
+)
+def test_explorers_run_over_their_declared_span(name, control, value, days, points):
+    import dormancy_widgets
+
+    e = getattr(dormancy_widgets, name)()
+    e.view_controls[control].value = value
+    assert e.result.t[-1] == pytest.approx(days) and e.result.t.size == points
+    np.testing.assert_array_equal(e.t, e.result.t)
+    np.testing.assert_array_equal(e.times(e.params), e.result.t)
+
+
+def test_escape_declares_a_fixed_span_of_ten_years_in_months():
+    from dormancy_widgets.models import escape
+    from dormancy_widgets.widgets.escape import EscapeExplorer
+
+    e = EscapeExplorer()
+    np.testing.assert_allclose(e.result.t, np.linspace(0.0, 120 * escape.DAYS_PER_MONTH, 241), rtol=0, atol=0)

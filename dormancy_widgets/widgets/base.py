@@ -23,7 +23,8 @@ import math
 import re
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -38,6 +39,7 @@ from . import fmt, palette
 __all__ = [
     "Explorer",
     "ScaleSwitch",
+    "TimeSpan",
     "band",
     "between_xy",
     "control_label",
@@ -692,6 +694,43 @@ def _extent(marks: Iterable[bq.Mark], scale: bq.Scale) -> tuple[float, float] | 
     return (lo, hi) if lo < hi else None
 
 
+@dataclass(frozen=True)
+class TimeSpan:
+    """How long an explorer's runs last and how finely they are sampled, declared once.
+
+    ``length`` is the horizon: the name of a view control (a slider built in ``build``) or a
+    fixed number; ``unit`` is days per unit of it (1 for days, 365.25 for years, 30.44 for
+    months). The output times run from 0 to ``length * unit`` days with either ``per_unit``
+    points per unit of the horizon (plus one, for t = 0; a function of the horizon when
+    the density depends on it) or a fixed number of ``points``::
+
+        span = TimeSpan("days", per_unit=2)               # half days up to the slider's value
+        span = TimeSpan("years", unit=365.25, points=481)
+        span = TimeSpan(120.0, unit=30.44, points=241)    # ten years in months, no slider
+    """
+
+    length: str | float
+    unit: float = 1.0
+    per_unit: float | Callable[[float], float] | None = None
+    points: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.per_unit is None) == (self.points is None):
+            raise ValueError(
+                f"per_unit = {self.per_unit!r} and points = {self.points!r}: give exactly one of them."
+            )
+
+    def times(self, length: float) -> np.ndarray:
+        """Output times in days for a horizon of ``length`` units."""
+        length = float(length)
+        if self.points is not None:
+            n = int(self.points)
+        else:
+            per = self.per_unit(length) if callable(self.per_unit) else self.per_unit
+            n = int(round(length * float(per))) + 1  # type: ignore[arg-type]
+        return np.linspace(0.0, length * self.unit, n)
+
+
 class Explorer(widgets.VBox):
     """Base of every mechanism explorer (an ``ipywidgets.VBox``).
 
@@ -719,7 +758,10 @@ class Explorer(widgets.VBox):
     rerun_label: ClassVar[str] = "Run again"
     #: move each figure's legend to the corner where it hides the fewest plotted points
     auto_legend: ClassVar[bool] = True
-    #: output times in days (None: the model's ``DEFAULT_T``)
+    #: the runs' time span, declared once (see ``TimeSpan`` and ``times``); None: the model's
+    #: ``DEFAULT_T``
+    span: ClassVar[TimeSpan | None] = None
+    #: output times in days of the last run (``times`` keeps them here)
     t: np.ndarray | None = None
 
     def __init__(self, preset: str | None = None, *, seed: int = 2024, **params: Any) -> None:
@@ -748,6 +790,7 @@ class Explorer(widgets.VBox):
                 w.observe(self.safe(self._on_continuous), "continuous_update")
         self.view_controls: dict[str, widgets.ValueWidget] = {}
         self.figures: list[bq.Figure] = list(self.build())
+        self.times()  # the declared span's times, now that its view control exists
         self._readable_labels()
         #: a text alternative per figure (its title and what it shows), updated on every run
         self.alts = [widgets.HTML() for _ in self.figures]
@@ -849,7 +892,25 @@ class Explorer(widgets.VBox):
 
     def run(self, params: Mapping[str, Any]) -> Any:
         """Run the model for the current settings (override to pass extra arguments)."""
-        return self.model.simulate(self.t, seed=self.seed, **params)
+        return self.model.simulate(self.times(params), seed=self.seed, **params)
+
+    def horizon(self) -> float:
+        """The horizon of ``span`` now: its view control's value, or its fixed length."""
+        if self.span is None:
+            raise ValueError(f"span = None: {type(self).__name__} declares no time span.")
+        length = self.span.length
+        return float(self.view_controls[length].value if isinstance(length, str) else length)
+
+    def times(self, params: Mapping[str, Any] | None = None) -> np.ndarray:
+        """The output times (days) of a run with ``params``, from the declared ``span``.
+
+        Without a span: the times the explorer holds (the model's ``DEFAULT_T`` unless a
+        subclass set others). The times returned are also kept as ``self.t``. ``params`` is
+        there for a span that would depend on a model parameter; none does today.
+        """
+        if self.span is not None:
+            self.t = self.span.times(self.horizon())
+        return np.asarray(self.t, dtype=float)
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         """(live mark, ghost mark) pairs that "keep this run" copies; none by default."""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
 from ..models import cascade
 from . import palette
-from .base import Explorer, line, make_figure, view_slider
+from .base import Explorer, TimeSpan, line, make_figure, view_slider
 from .fmt import percent
 
 __all__ = ["CascadeExplorer", "funnel_values", "percent"]
@@ -78,6 +76,8 @@ class CascadeExplorer(Explorer):
     )
     slug = "cascade"
     slow_params = frozenset({"n_cells"})
+    #: half days, or whole days for runs over a month (day 3 is an output time either way)
+    span = TimeSpan("days", per_unit=lambda days: 2 if days <= 30 else 1)
 
     def build(self) -> list[bq.Figure]:
         self.view_controls["days"] = view_slider(
@@ -195,12 +195,6 @@ class CascadeExplorer(Explorer):
 
     def extra_layout(self) -> list[widgets.Widget]:
         return [widgets.HBox([self.view_controls["days"], self.buttons["rerun"]])]
-
-    def run(self, params: dict[str, Any]) -> cascade.CascadeResult:
-        days = int(self.view_controls["days"].value)
-        per_day = 2 if days <= 30 else 1  # half days, or whole days for long runs: day 3 is included
-        self.t = np.linspace(0.0, float(days), per_day * days + 1)
-        return cascade.simulate(self.t, seed=self.seed, **params)
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.bars, self.kept)]

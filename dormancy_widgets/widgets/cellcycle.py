@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import bqplot as bq
 import ipywidgets as widgets
@@ -14,6 +13,7 @@ from . import fmt, palette
 from .base import (
     Explorer,
     ScaleSwitch,
+    TimeSpan,
     band,
     between_xy,
     ghost_line,
@@ -61,6 +61,7 @@ class CellularDormancyExplorer(Explorer):
         "sends them into G0. A cycle-specific drug kills only dividing cells: watch who survives it."
     )
     slug = "cellular_dormancy"
+    span = TimeSpan("days", per_unit=1 / _DT)
 
     def build(self) -> list[bq.Figure]:
         self.view_controls["days"] = view_slider(
@@ -190,11 +191,6 @@ class CellularDormancyExplorer(Explorer):
 
     def extra_layout(self) -> list[widgets.Widget]:
         return [widgets.HBox(list(self.view_controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
-
-    def run(self, params: dict[str, Any]) -> cellcycle.CellCycleResult:
-        days = float(self.view_controls["days"].value)
-        self.t = np.linspace(0.0, days, int(round(days / _DT)) + 1)
-        return cellcycle.simulate(self.t, **params)
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self._total, self.ghost_total), (self.ki67, self.ghost_ki67)]

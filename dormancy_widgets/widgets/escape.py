@@ -12,7 +12,7 @@ import numpy as np
 
 from ..models import comparison, escape
 from . import palette
-from .base import Explorer, band, ghost_line, line, make_figure, set_xy, window_xy
+from .base import Explorer, TimeSpan, band, ghost_line, line, make_figure, set_xy, window_xy
 from .fmt import percent
 
 __all__ = ["EscapeExplorer", "comparison_table"]
@@ -47,7 +47,7 @@ class EscapeExplorer(Explorer):
     )
     slug = "escape"
     slow_params = frozenset({"therapy_start", "therapy_length", "kill", "specificity", "n_patients"})
-    t = np.linspace(0.0, _MONTHS_SHOWN * escape.DAYS_PER_MONTH, 241)
+    span = TimeSpan(_MONTHS_SHOWN, unit=escape.DAYS_PER_MONTH, points=241)
 
     def build(self) -> list[bq.Figure]:
         self.view_controls["cohort"] = widgets.Checkbox(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import bqplot as bq
 import numpy as np
 
 from ..models import growth
 from . import fmt, palette
-from .base import Explorer, band, ghost_line, line, make_figure, set_xy, view_slider, window_xy
+from .base import Explorer, TimeSpan, band, ghost_line, line, make_figure, set_xy, view_slider, window_xy
 
 __all__ = ["GrowthExplorer"]
 
@@ -43,6 +42,7 @@ class GrowthExplorer(Explorer):
         "a dormant plateau does to that time."
     )
     slug = "growth"
+    span = TimeSpan("years", unit=_DAYS_PER_YEAR, points=481)
 
     def build(self) -> list[bq.Figure]:
         self.view_controls["years"] = view_slider(
@@ -90,11 +90,6 @@ class GrowthExplorer(Explorer):
             self.curve,
         ]
         return [fig]
-
-    def run(self, params: dict[str, Any]) -> growth.GrowthResult:
-        years = float(self.view_controls["years"].value)
-        self.t = np.linspace(0.0, years * _DAYS_PER_YEAR, 481)
-        return growth.simulate(self.t, **params)
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.curve, self.ghost)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
 
 import bqplot as bq
 import ipywidgets as widgets
@@ -12,7 +11,7 @@ import numpy as np
 
 from ..models import niche
 from . import palette
-from .base import Explorer, band, ghost_line, make_figure, set_xy, view_slider, window_xy
+from .base import Explorer, TimeSpan, band, ghost_line, make_figure, set_xy, view_slider, window_xy
 
 __all__ = ["NicheExplorer", "flow_or_soil_words"]
 
@@ -73,6 +72,7 @@ class NicheExplorer(Explorer):
     )
     slug = "niche"
     slow_params = frozenset({"n_cells"})
+    span = TimeSpan("days", points=_POINTS)
 
     def build(self) -> list[bq.Figure]:
         self.view_controls["days"] = view_slider(
@@ -167,11 +167,6 @@ class NicheExplorer(Explorer):
 
     def extra_layout(self) -> list[widgets.Widget]:
         return [widgets.HBox([self.view_controls["days"], self.buttons["rerun"]])]
-
-    def run(self, params: dict[str, Any]) -> niche.NicheResult:
-        days = float(self.view_controls["days"].value)
-        self.t = np.linspace(0.0, days, _POINTS)
-        return niche.simulate(self.t, seed=self.seed, **params)
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.lines, self.ghost)]
