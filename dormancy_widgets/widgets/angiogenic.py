@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import OrderedDict
 from typing import Any
 
 import bqplot as bq
@@ -108,6 +109,9 @@ class AngiogenicExplorer(Explorer):
     slow_params = frozenset({"dose", "start", "interval", "n_doses"})
 
     def build(self) -> list[bq.Figure]:
+        #: recent runs (see ``_simulate``) and how many times the model was called
+        self._runs: OrderedDict[tuple[Any, ...], angiogenic.AngiogenicResult] = OrderedDict()
+        self.model_runs = 0
         self.view_controls["axes"] = scale_toggle(
             "view",
             ("log axes", "linear axes"),
@@ -207,23 +211,36 @@ class AngiogenicExplorer(Explorer):
     def run(self, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
         """The current settings, plus the same tumour untreated as a faded reference.
 
-        The untreated run depends only on the tumour's parameters and the time span, so it
-        is kept until one of those changes: moving a drug slider costs one run, not two.
+        The untreated run depends only on the tumour's parameters and the time span, so
+        moving a drug slider costs one run, not two. Both runs are kept for the last
+        ``_KEEP`` settings (see ``_simulate``): a slider nudged back and forth, a preset
+        chosen again or a reset answer without running the model.
         """
         days = int(self.view_controls["days"].value)
         self.t = np.linspace(0.0, float(days), 4 * days + 1)
-        untreated = {**params, "drug": "none"}
-        key = (days, *(params[k] for k in _TUMOUR))
-        if getattr(self, "_untreated_key", None) != key:
-            self.untreated = angiogenic.simulate(self.t, view=True, **untreated)
-            self._untreated_key = key
+        tumour = {k: params[k] for k in _TUMOUR}
+        self.untreated = self._simulate(days, {**tumour, "drug": "none"})
         # under a drug every run is several times heavier (tens of ms): then the tumour's
         # sliders, like the schedule's, report on release so a drag never queues runs
         for k in _TUMOUR:
             self.controls[k].continuous_update = params["drug"] == "none"
         if params["drug"] == "none":
             return dataclasses.replace(self.untreated, params=validate(angiogenic.PARAMS, params))
-        return angiogenic.simulate(self.t, view=True, **params)
+        return self._simulate(days, dict(params))
+
+    def _simulate(self, days: int, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
+        """``angiogenic.simulate`` on the explorer's grid (``self.t``), for settings seen lately
+        from memory: the same call gives the same arrays, so a kept run is the run itself."""
+        key = (days, *sorted(params.items()))
+        if key in self._runs:
+            self._runs.move_to_end(key)
+            return self._runs[key]
+        result = angiogenic.simulate(self.t, view=True, **params)
+        self.model_runs += 1
+        self._runs[key] = result
+        while len(self._runs) > _KEEP:
+            self._runs.popitem(last=False)
+        return result
 
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.V_line, self.ghost_V), (self.path, self.ghost_path)]
@@ -286,3 +303,5 @@ class AngiogenicExplorer(Explorer):
 
 #: the parameters of the tumour itself (the untreated reference depends on these alone)
 _TUMOUR = ("lambda1", "lambda2", "b", "d", "V0", "K0")
+#: model runs kept per explorer (settings and time span -> result): about 26 kB each at 200 days
+_KEEP = 32
