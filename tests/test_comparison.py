@@ -79,8 +79,10 @@ def test_bad_follow_up_is_rejected():
 
 
 def test_table_widget_says_it_in_words(table):
-    from dormancy_widgets.widgets.escape import comparison_table
+    from dormancy_widgets.widgets import escape
+    from dormancy_widgets.widgets.table import comparison_table
 
+    assert escape.comparison_table is comparison_table  # the old import still works
     text = comparison_table(table).value
     for word in (*comparison.DORMANCY_KINDS, *comparison.INTERVENTIONS):
         assert word in text
