@@ -133,7 +133,7 @@ class ImmuneExplorer(Explorer):
     def run(self, params: Mapping[str, Any]) -> immune.ImmuneResult:
         """The model at the explorer's step (``view=True``: a quarter of the work, far below
         a pixel of error); ``to_csv`` exports the run at the model's default accuracy."""
-        return immune.simulate(self.t, seed=self.seed, view=True, **params)
+        return immune.simulate(self.times(params), seed=self.seed, view=True, **params)
 
     def to_csv(self) -> str:
         """The run on screen as CSV text, integrated again at the model's default step ('' when
