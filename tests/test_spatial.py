@@ -174,3 +174,49 @@ def test_property_states_are_consistent(d_O2, spacing, seed):
     assert np.all(r.diameter_mm >= 0) and np.all(np.isfinite(r.diameter_mm))
     # a lesion that has not switched never gains vessels
     assert np.all(np.diff(r.vessels) <= 0)
+
+
+def _push_row(row: list[int], div: list[bool]) -> tuple[list[int], int]:
+    """The division rule on one row, written out run by run: a cell divides if host tissue
+    lies within PUSH sites ahead; a run takes as many daughters as the tissue beyond it has
+    sites (its dividers nearest the end first); each daughter follows its mother and the
+    rest of the run moves on into the tissue."""
+    out, born, k, w = list(row), 0, 0, len(row)
+    while k < w:
+        if row[k] == sp.TISSUE:
+            k += 1
+            continue
+        end = k
+        while end < w and row[end] != sp.TISSUE:
+            end += 1
+        room = 0
+        while end + room < w and row[end + room] == sp.TISSUE:
+            room += 1
+        if end == w:
+            room = 0
+        dividers = [j for j in range(k, end) if div[j] and end - j <= sp.PUSH][::-1][:room]
+        new = []
+        for j in range(k, end):
+            new.append(row[j])
+            if j in dividers:
+                new.append(sp.PROLIFERATING)
+        out[k : k + len(new)] = new
+        born += len(dividers)
+        k = end
+    return out, born
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0, 0, 0, 1, 1, 2, 3, 4]), min_size=1, max_size=16).flatmap(
+        lambda row: st.tuples(st.just(row), st.lists(st.booleans(), min_size=len(row), max_size=len(row)))
+    )
+)
+def test_push_matches_the_rule_written_run_by_run(case):
+    row, div = case
+    g = np.array([[row, row[::-1]]], dtype=np.int8)
+    d = np.array([[div, div[::-1]]])
+    born = sp._push(g, d)
+    expect = [_push_row(row, div), _push_row(row[::-1], div[::-1])]
+    assert g[0].tolist() == [e[0] for e in expect]
+    assert int(born[0]) == sum(e[1] for e in expect)
