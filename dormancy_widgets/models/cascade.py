@@ -101,7 +101,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -378,7 +378,29 @@ _FRACTIONS: dict[str, Output] = {
 
 
 @dataclass(frozen=True, eq=False)
-class CascadeResult(Result):
+class _CellCounts:
+    """The cascade's counts, time last: cells ``arrested``, ``settling``, ``dormant`` and
+    ``dead``; living lesions ``micro`` and ``macro``, ``lost`` ones; the running totals
+    ``extravasated`` and ``started``. Declared once for the lesson-05 and the niche results
+    (each ``class X(_CellCounts, Result)``: the fields come after ``t`` and ``params``)."""
+
+    arrested: np.ndarray
+    settling: np.ndarray
+    dormant: np.ndarray
+    micro: np.ndarray
+    macro: np.ndarray
+    lost: np.ndarray
+    dead: np.ndarray
+    extravasated: np.ndarray
+    started: np.ndarray
+
+
+#: the counts ``_follow`` returns, in the order of the result fields
+_COUNTED = tuple(f.name for f in fields(_CellCounts))
+
+
+@dataclass(frozen=True, eq=False)
+class CascadeResult(_CellCounts, Result):
     """Counts per compartment (shape ``batch_shape + (len(t),)``) and the surviving lesions.
 
     ``present`` counts the living lesions of at least ``MICRO_MIN`` (4) cells: the
@@ -394,34 +416,13 @@ class CascadeResult(Result):
     ``n_cells``.
     """
 
-    arrested: np.ndarray
-    settling: np.ndarray
-    dormant: np.ndarray
-    micro: np.ndarray
-    macro: np.ndarray
-    lost: np.ndarray
-    dead: np.ndarray
-    extravasated: np.ndarray
-    started: np.ndarray
     present: np.ndarray
     largest: np.ndarray
     lesion_size: np.ndarray
     lesion_batch: np.ndarray
     lesion_start: np.ndarray
 
-    STATES: ClassVar[tuple[str, ...]] = (
-        "arrested",
-        "settling",
-        "dormant",
-        "micro",
-        "macro",
-        "lost",
-        "dead",
-        "extravasated",
-        "started",
-        "present",
-        "largest",
-    )
+    STATES: ClassVar[tuple[str, ...]] = (*_COUNTED, "present", "largest")
     SUMMARY: ClassVar[dict[str, Output]] = {
         **_FRACTIONS,
         "day": Output("days", "the last output time, which the other numbers describe"),
@@ -555,9 +556,6 @@ def simulate(t: ArrayLike, *, seed: Any = None, **params: Any) -> CascadeResult:
         lesion_start=lesion_start,
     )
 
-
-#: the counts ``_follow`` returns (cells per compartment, lesions, running totals)
-_COUNTED = ("arrested", "settling", "dormant", "micro", "macro", "lost", "dead", "extravasated", "started")
 
 #: ``exit3(rng, start, group) -> (exit time, wake-up rate then)`` of dormant cells that entered
 #: dormancy at ``start``: how a model's stage 3 ends (``None``: constant rates ``mu_q``, ``k_w``)

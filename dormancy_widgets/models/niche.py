@@ -126,17 +126,8 @@ STOCHASTIC = True
 DEFAULT_T = np.linspace(0.0, 90.0, 46)
 
 ORGANS: tuple[str, ...] = ("lung", "liver", "bone", "brain", "kidney")
-COMPARTMENTS: tuple[str, ...] = (
-    "arrested",
-    "settling",
-    "dormant",
-    "micro",
-    "macro",
-    "lost",
-    "dead",
-    "extravasated",
-    "started",
-)
+#: lesson 05's compartments (cells, lesions and running totals), counted per organ
+COMPARTMENTS: tuple[str, ...] = cascade._COUNTED
 ROUTES: tuple[str, ...] = ("vena_cava", "portal_vein", "arterial", "equal")
 
 _O = len(ORGANS)
@@ -193,6 +184,7 @@ def _soil_param(organ: str) -> Param:
 
 
 def _shared(name: str) -> Param:
+    """Lesson 05's declaration of a rate, reused as it is (one declaration of each number)."""
     p = cascade.PARAMS[name]
     return replace(p, source=f"lesson 05 reference soil: {p.source}")
 
@@ -200,17 +192,11 @@ def _shared(name: str) -> Param:
 PARAMS: dict[str, Param] = {
     p.name: p
     for p in (
-        Param(
-            "n_cells",
-            10000.0,
-            100.0,
-            1e6,
-            unit="cells",
+        # lesson 05's cell count (range, default, slider), counted where the cells start here
+        replace(
+            cascade.PARAMS["n_cells"],
             label="n_cells, shed cells",
             doc="number of tumour cells that leave the primary tumour into the blood at time 0",
-            log=True,
-            integer=True,
-            source=_T,
         ),
         Param(
             "route",
@@ -406,20 +392,11 @@ def _dormant_exit(
 
 # ----------------------------------------------------------------------------- the result
 @dataclass(frozen=True, eq=False)
-class NicheResult(Result):
+class NicheResult(cascade._CellCounts, Result):
     """Counts per organ and compartment (``batch_shape + (organs, len(t))``) and per organ
     (``delivered``, ``arrived``: ``batch_shape + (organs,)``). Attributes
     ``<compartment>_<organ>`` give one organ's counts over time (the export columns)."""
 
-    arrested: np.ndarray
-    settling: np.ndarray
-    dormant: np.ndarray
-    micro: np.ndarray
-    macro: np.ndarray
-    lost: np.ndarray
-    dead: np.ndarray
-    extravasated: np.ndarray
-    started: np.ndarray
     delivered: np.ndarray
     arrived: np.ndarray
 
