@@ -75,8 +75,9 @@ metastases). The switch was not fitted to anything: with it the lesion passes 2 
 not change there before the switch (only the window's inner sites are swept). Every cell
 rule works on a box ``PUSH + 2`` sites around the lesion (divisions move its edge by at
 most ``PUSH`` sites a day); the random draws still cover the whole lattice, so a seed gives
-the same lesion whatever the box. A day costs about 2–3 ms of processor time on a 200 ×
-200 lattice, about three quarters of it in the cell rules (``benchmarks/bench_spatial.py``).
+the same lesion whatever the box. Divisions work on the dividers alone, not on every site
+of their rows. A day costs about 2 ms of processor time on a 200 × 200 lattice, two thirds
+of it in the cell rules (``benchmarks/bench_spatial.py``).
 
 **Where the model is too simple.** Two dimensions, not three: a slice through a lesion,
 with oxygen that cannot come from above or below (so numbers such as the plateau size are
