@@ -13,6 +13,8 @@ from dormancy_widgets.widgets.base import (
     TimeSpan,
     band,
     between_xy,
+    dots,
+    label,
     make_figure,
     set_xy,
     window_xy,
@@ -168,3 +170,17 @@ def test_escape_declares_a_fixed_span_of_ten_years_in_months():
 
     e = EscapeExplorer()
     np.testing.assert_allclose(e.result.t, np.linspace(0.0, 120 * escape.DAYS_PER_MONTH, 241), rtol=0, atol=0)
+
+
+def test_label_and_dots_carry_the_palette_style():
+    xs, ys = bq.LinearScale(), bq.LinearScale()
+    one = label(xs, ys, x=[1.0], y=[2.0], text=["drug"], color="#D55E00", size=15, y_offset=-8)
+    assert list(one.text) == ["drug"] and list(one.colors) == ["#D55E00"] and one.default_size == 15
+    assert one.y_offset == -8 and one.scales == {"x": xs, "y": ys}
+    many = label(xs, ys, text=["a", "b"], color=["#000000", "#0072B2"])
+    assert list(many.colors) == ["#000000", "#0072B2"] and np.asarray(many.x).size == 0
+    d = dots(xs, ys, color="#999999", size=90)
+    assert d.marker == "circle" and list(d.colors) == ["#999999"] and d.default_size == 90
+    assert np.asarray(d.x).size == 0
+    shown = dots(xs, ys, color="#000000", marker="diamond", x=[1.0], y=[0.5])
+    assert list(shown.x) == [1.0] and shown.marker == "diamond"

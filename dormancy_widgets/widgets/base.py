@@ -43,7 +43,9 @@ __all__ = [
     "band",
     "between_xy",
     "control_label",
+    "dots",
     "ghost_line",
+    "label",
     "line",
     "make_control",
     "make_figure",
@@ -504,20 +506,56 @@ def band(
     shades from the curve down to the axis (a histogram). ``width`` > 0 also draws the
     outline in ``dash``; ``label`` gives it a legend entry.
     """
-    return bq.Lines(
-        x=np.zeros(0),
-        y=np.zeros(0),
-        scales={"x": xs, "y": ys},
+    return line(
+        xs,
+        ys,
+        color=color,
+        dash=dash,
+        label=label,
+        width=width,
         fill=fill,
         fill_colors=[color],
         fill_opacities=[opacity],
-        colors=[color],
-        stroke_width=width,
-        line_style=dash,
-        labels=[label] if label else [],
-        display_legend=bool(label),
         **kw,
     )
+
+
+def label(
+    xs: bq.Scale,
+    ys: bq.Scale,
+    *,
+    x: Any = None,
+    y: Any = None,
+    text: Iterable[str] = (),
+    color: str | Iterable[str] = palette.BLACK,
+    size: float = 14,
+    **kw: Any,
+) -> bq.Label:
+    """Text in data coordinates, one entry of ``text`` at each (``x``, ``y``); empty by default.
+
+    ``color`` is one colour for every entry or one per entry; text in a series colour is
+    darkened for reading when the explorer is built (``palette.text_color``). bqplot writes
+    labels bold.
+    """
+    return bq.Label(
+        x=np.zeros(0) if x is None else x,
+        y=np.zeros(0) if y is None else y,
+        text=list(text),
+        scales={"x": xs, "y": ys},
+        colors=[color] if isinstance(color, str) else list(color),
+        default_size=size,
+        **kw,
+    )
+
+
+def dots(
+    xs: bq.Scale, ys: bq.Scale, *, color: str, marker: str = "circle", size: float = 64, **kw: Any
+) -> bq.Scatter:
+    """Markers in one colour (a kept run's values, published data, the current setting), empty
+    until ``draw`` fills them unless ``x`` and ``y`` are given."""
+    kw.setdefault("x", np.zeros(0))
+    kw.setdefault("y", np.zeros(0))
+    return bq.Scatter(scales={"x": xs, "y": ys}, marker=marker, colors=[color], default_size=size, **kw)
 
 
 def window_xy(start: float, stop: float, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..models import cascade
 from . import palette
-from .base import Explorer, TimeSpan, line, make_figure, view_slider
+from .base import Explorer, TimeSpan, dots, label, line, make_figure, view_slider
 from .fmt import percent
 
 __all__ = ["CascadeExplorer", "funnel_values", "percent"]
@@ -119,42 +119,37 @@ class CascadeExplorer(Explorer):
             padding=0.25,
         )
         pub = [(i, s[2]) for i, s in enumerate(STAGES) if s[2] is not None]
-        self.published = bq.Scatter(
+        self.published = dots(
+            xs,
+            ys,
             x=np.array([i for i, _ in pub], dtype=float),
             y=np.array([v for _, v in pub]),
-            scales={"x": xs, "y": ys},
+            color=palette.BLACK,
             marker="diamond",
-            colors=[palette.BLACK],
-            default_size=140,
+            size=140,
             stroke=palette.YELLOW,
         )
-        self.kept = bq.Scatter(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales={"x": xs, "y": ys},
-            marker="circle",
-            colors=[palette.GREY],
-            default_size=90,
-        )
-        self.bar_labels = bq.Label(
+        self.kept = dots(xs, ys, color=palette.GREY, size=90)
+        self.bar_labels = label(
+            xs,
+            ys,
             x=np.arange(n, dtype=float),
             y=np.full(n, _Y_MIN),
             text=[""] * n,
-            scales={"x": xs, "y": ys},
-            colors=[palette.BLACK],
-            default_size=14,
+            color=palette.BLACK,
+            size=14,
             align="middle",
             y_offset=-8,
         )
         unit = {"x": bq.LinearScale(min=0.0, max=1.0), "y": bq.LinearScale(min=0.0, max=1.0)}
-        self.funnel_key = bq.Label(
+        self.funnel_key = label(
+            unit["x"],
+            unit["y"],
             x=[0.5, 0.5, 0.5],
             y=[0.97, 0.92, 0.87],
             text=["▮ bars: this run of the model", "◆ Luzzi et al. 1998", "● kept run"],
-            colors=[palette.BLUE, palette.BLACK, palette.GREY],
-            scales=unit,
-            default_size=14,
-            font_weight="bold",
+            color=[palette.BLUE, palette.BLACK, palette.GREY],
+            size=14,
         )
         fig.marks = [self.bars, self.bar_labels, self.kept, self.published, self.funnel_key]
 
@@ -176,7 +171,9 @@ class CascadeExplorer(Explorer):
         self.threshold = line(self._days_scale, self._size_scale, color=palette.BLACK, dash="dotted", width=2)
         # a key in figure coordinates (0-1), because the bqplot legend lists every line of a
         # multi-line mark separately
-        self.key = bq.Label(
+        self.key = label(
+            unit["x"],
+            unit["y"],
             x=[0.02, 0.02, 0.02],
             y=[0.95, 0.89, 0.83],
             text=[
@@ -184,10 +181,8 @@ class CascadeExplorer(Explorer):
                 "‒ ‒ macroscopic lesion",
                 "····· N_mac, macroscopic size",
             ],
-            colors=[palette.BLUE, palette.VERMILLION, palette.BLACK],
-            scales=unit,
-            default_size=14,
-            font_weight="bold",
+            color=[palette.BLUE, palette.VERMILLION, palette.BLACK],
+            size=14,
         )
         fig2.marks = [self.threshold, self.micro_lines, self.macro_lines, self.key]
         self._size_axis = fig2.axes[1]

@@ -16,7 +16,9 @@ from .base import (
     TimeSpan,
     band,
     between_xy,
+    dots,
     ghost_line,
+    label,
     line,
     make_figure,
     set_xy,
@@ -98,24 +100,8 @@ class CellularDormancyExplorer(Explorer):
         # the lesion's total (top edge of the stack), held for "keep this run"; not drawn itself
         self._total = line(xs, ys, color=palette.BLACK)
         self.ghost_total = ghost_line(xs, ys, color=palette.BLACK, width=2)
-        self.window_label = bq.Label(
-            x=[0.0],
-            y=[1.0],
-            text=[""],
-            scales={"x": xs, "y": ys},
-            colors=[palette.VERMILLION],
-            default_size=15,
-            font_weight="bold",
-        )
-        self.block_label = bq.Label(
-            x=[0.0],
-            y=[1.0],
-            text=[""],
-            scales={"x": xs, "y": ys},
-            colors=[palette.BLUISH_GREEN],
-            default_size=15,
-            font_weight="bold",
-        )
+        self.window_label = label(xs, ys, x=[0.0], y=[1.0], text=[""], color=palette.VERMILLION, size=15)
+        self.block_label = label(xs, ys, x=[0.0], y=[1.0], text=[""], color=palette.BLUISH_GREEN, size=15)
         fig.marks = [
             *self.bands.values(),
             self.window,
@@ -142,13 +128,14 @@ class CellularDormancyExplorer(Explorer):
         self.luzzi_lines = {
             key: line(xs2, ys2, color=palette.GREY, dash="dotted", width=2) for key in ("dormant", "growing")
         }
-        self.luzzi_label = bq.Label(
+        self.luzzi_label = label(
+            xs2,
+            ys2,
             x=[0.0, 0.0],
             y=[100 * lz["dormant"]["ki67"] + 3, 100 * lz["growing"]["ki67"] - 7],
             text=["Luzzi 1998: dormant cells, Ki-67 about 2%", "macroscopic tumours, about 91%"],
-            scales={"x": xs2, "y": ys2},
-            colors=[palette.BLACK],
-            default_size=13,
+            color=palette.BLACK,
+            size=13,
         )
         self.ki67 = line(xs2, ys2, color=palette.BLUE, width=4, label="Ki-67+ (cycling) %")
         self.apoptotic = line(
@@ -176,14 +163,7 @@ class CellularDormancyExplorer(Explorer):
         )
         self.r0_curve = line(xs3, ys3, color=palette.ORANGE, dash="solid", width=3, label="r₀: into G0")
         self.ri_curve = line(xs3, ys3, color=palette.BLUE, dash="dashed", width=3, label="r_i: out of G0")
-        self.s_marker = bq.Scatter(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales={"x": xs3, "y": ys3},
-            colors=[palette.BLACK],
-            marker="diamond",
-            default_size=120,
-        )
+        self.s_marker = dots(xs3, ys3, color=palette.BLACK, marker="diamond", size=120)
         self.s_line = line(xs3, ys3, color=palette.BLACK, dash="dotted", width=2)
         fig3.marks = [self.r0_curve, self.ri_curve, self.s_line, self.s_marker]
         fig3.legend_location = "top-left"

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import escape
 from . import palette
-from .base import Explorer, TimeSpan, band, ghost_line, line, make_figure, set_xy, window_xy
+from .base import Explorer, TimeSpan, band, ghost_line, label, line, make_figure, set_xy, window_xy
 from .fmt import percent
 from .table import comparison_table  # re-exported: its first home was this module
 
@@ -28,6 +28,22 @@ def _curves(xs: bq.Scale, ys: bq.Scale) -> tuple[bq.Lines, ...]:
         line(xs, ys, color=palette.BLACK, dash="dotted", width=2, label="no therapy"),
         line(xs, ys, color=palette.VERMILLION, dash="dashed", width=2, label="simulated cohort"),
         line(xs, ys, color=palette.BLUE, width=4, label="exact"),
+    )
+
+
+def _months_figure(
+    title: str, y_label: str, y_max: float, width: str, y_format: str = ""
+) -> tuple[bq.Figure, bq.Scale, bq.Scale]:
+    """One of the two plots over the months after surgery (both on the same time axis)."""
+    return make_figure(
+        title,
+        "months after surgery",
+        y_label,
+        x_scale=bq.LinearScale(min=0.0, max=_MONTHS_SHOWN),
+        y_scale=bq.LinearScale(min=0.0, max=y_max),
+        width=width,
+        height="420px",
+        y_format=y_format,
     )
 
 
@@ -58,30 +74,20 @@ class EscapeExplorer(Explorer):
             style={"description_width": "initial"},
             layout=widgets.Layout(width="auto"),
         )
-        fig_h, xs, ys = make_figure(
+        fig_h, xs, ys = _months_figure(
             "Relapse hazard after surgery",
-            "months after surgery",
             "relapses per year among patients still free",
-            x_scale=bq.LinearScale(min=0.0, max=_MONTHS_SHOWN),
-            y_scale=bq.LinearScale(min=0.0, max=0.25),
-            width="620px",
-            height="420px",
-            y_format=".2f",
+            0.25,
+            "620px",
+            ".2f",
         )
         self._ys_h = ys
         self.windows = [band(xs, ys, color=palette.ORANGE, opacity=0.22) for _ in escape.DEMICHELI_WINDOWS]
         self.therapy_band = band(xs, ys, color=palette.SKY_BLUE, opacity=0.2)
-        self.window_label = bq.Label(
-            x=[0.0],
-            y=[0.0],
-            text=["Demicheli 2004 peak windows"],
-            scales={"x": xs, "y": ys},
-            colors=[palette.BLACK],
-            default_size=14,
+        self.window_label = label(
+            xs, ys, x=[0.0], y=[0.0], text=["Demicheli 2004 peak windows"], color=palette.BLACK, size=14
         )
-        self.therapy_label = bq.Label(
-            x=[0.0], y=[0.0], text=[""], scales={"x": xs, "y": ys}, colors=[palette.BLUE], default_size=14
-        )
+        self.therapy_label = label(xs, ys, x=[0.0], y=[0.0], text=[""], color=palette.BLUE, size=14)
         self.ghost_h, self.untreated_h, self.cohort_h, self.exact_h = _curves(xs, ys)
         fig_h.marks = [
             *self.windows,
@@ -94,24 +100,9 @@ class EscapeExplorer(Explorer):
             self.exact_h,
         ]
 
-        fig_r, xs2, ys2 = make_figure(
-            "Patients relapsed",
-            "months after surgery",
-            "relapsed (%)",
-            x_scale=bq.LinearScale(min=0.0, max=_MONTHS_SHOWN),
-            y_scale=bq.LinearScale(min=0.0, max=100.0),
-            width="520px",
-            height="420px",
-        )
+        fig_r, xs2, ys2 = _months_figure("Patients relapsed", "relapsed (%)", 100.0, "520px")
         self.five_years = line(xs2, ys2, color=palette.GREY, dash="dash_dotted", width=2)
-        self.five_label = bq.Label(
-            x=[61.0],
-            y=[94.0],
-            text=["5 years"],
-            scales={"x": xs2, "y": ys2},
-            colors=[palette.BLACK],
-            default_size=14,
-        )
+        self.five_label = label(xs2, ys2, x=[61.0], y=[94.0], text=["5 years"], color=palette.BLACK, size=14)
         self.ghost_r, self.untreated_r, self.cohort_r, self.exact_r = _curves(xs2, ys2)
         fig_r.marks = [
             self.five_years,

@@ -9,7 +9,18 @@ import numpy as np
 
 from ..models import growth
 from . import fmt, palette
-from .base import Explorer, TimeSpan, band, ghost_line, line, make_figure, set_xy, view_slider, window_xy
+from .base import (
+    Explorer,
+    TimeSpan,
+    band,
+    ghost_line,
+    label,
+    line,
+    make_figure,
+    set_xy,
+    view_slider,
+    window_xy,
+)
 
 __all__ = ["GrowthExplorer"]
 
@@ -67,14 +78,14 @@ class GrowthExplorer(Explorer):
             labels_y.append(lim.cells)  # on the line, lifted clear of it by y_offset
             labels_text.append(f"{lim.label}: {lim.key}")
             labels_x.append(0.2)
-        self.limit_labels = bq.Label(
+        self.limit_labels = label(
+            xs,
+            ys,
             x=labels_x,
             y=labels_y,
             text=labels_text,
-            scales={"x": xs, "y": ys},
-            colors=[_LIMIT_STYLE[lim.key][0] for lim in growth.DETECTION_LIMITS],
-            default_size=15,
-            font_weight="bold",
+            color=[_LIMIT_STYLE[lim.key][0] for lim in growth.DETECTION_LIMITS],
+            size=15,
             y_offset=-13,
         )
         self.plateau = band(xs, ys, color=palette.SKY_BLUE, opacity=0.25)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import heterogeneity
 from . import fmt, palette
-from .base import Explorer, band, ghost_line, line, make_figure
+from .base import Explorer, band, ghost_line, label, line, make_figure
 
 __all__ = ["HeterogeneityExplorer", "display_cap", "histogram_steps"]
 
@@ -99,16 +99,7 @@ class HeterogeneityExplorer(Explorer):
             self.mean_lines[arm] = line(
                 xs, ys, color=palette.BLACK, dash="dash_dotted", width=2, label="mean"
             )
-            self.overflow[arm] = bq.Label(
-                x=np.zeros(0),
-                y=np.zeros(0),
-                text=[],
-                scales={"x": xs, "y": ys},
-                colors=[palette.BLACK],
-                default_size=14,
-                align="end",
-                y_offset=-8,
-            )
+            self.overflow[arm] = label(xs, ys, color=palette.BLACK, size=14, align="end", y_offset=-8)
             fig.marks = [self.ghost_hist[arm], self.hist[arm], self.mean_lines[arm], self.overflow[arm]]
             figs.append(fig)
         self.fig_clones, self.fig_parent = figs

@@ -11,7 +11,18 @@ import numpy as np
 
 from ..models import niche
 from . import palette
-from .base import Explorer, TimeSpan, band, ghost_line, make_figure, set_xy, view_slider, window_xy
+from .base import (
+    Explorer,
+    TimeSpan,
+    band,
+    dots,
+    ghost_line,
+    label,
+    make_figure,
+    set_xy,
+    view_slider,
+    window_xy,
+)
 
 __all__ = ["NicheExplorer", "flow_or_soil_words"]
 
@@ -111,14 +122,7 @@ class NicheExplorer(Explorer):
             display_legend=True,
             padding=0.15,
         )
-        self.kept = bq.Scatter(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales={"x": xs, "y": self._count_scale},
-            marker="circle",
-            colors=[palette.GREY],
-            default_size=60,
-        )
+        self.kept = dots(xs, self._count_scale, color=palette.GREY, size=60)
         fig.marks = [self.bars, self.kept]
         fig.legend_location = "top-right"
 
@@ -142,22 +146,17 @@ class NicheExplorer(Explorer):
         )
         self.ghost = ghost_line(self._days, self._lesion_scale)
         unit = {"x": bq.LinearScale(min=0.0, max=1.0), "y": bq.LinearScale(min=0.0, max=1.0)}
-        self.band_label = bq.Label(
-            x=[0.02],
-            y=[0.95],
-            text=[""],
-            scales=unit,
-            colors=[palette.BLACK],
-            default_size=14,
+        self.band_label = label(
+            unit["x"], unit["y"], x=[0.02], y=[0.95], text=[""], color=palette.BLACK, size=14
         )
-        self.end_labels = bq.Label(
+        self.end_labels = label(
+            self._days,
+            self._lesion_scale,
             x=np.zeros(len(organs)),
             y=np.zeros(len(organs)),
             text=organs,
-            scales={"x": self._days, "y": self._lesion_scale},
-            colors=_ORGAN_COLOURS,
-            default_size=14,
-            font_weight="bold",
+            color=_ORGAN_COLOURS,
+            size=14,
             align="end",
             y_offset=-6,
         )
