@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections import OrderedDict
 from typing import Any
 
@@ -209,22 +210,23 @@ class AngiogenicExplorer(Explorer):
         return [fig_t, fig_p]
 
     def run(self, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
-        """The current settings, plus the same tumour untreated as a faded reference.
+        """The current settings; the same tumour untreated (the faded reference) follows in
+        ``draw``, after this run's own curves have been sent to the page.
 
         The untreated run depends only on the tumour's parameters and the time span, so
-        moving a drug slider costs one run, not two. Both runs are kept for the last
-        ``_KEEP`` settings (see ``_simulate``): a slider nudged back and forth, a preset
-        chosen again or a reset answer without running the model.
+        moving a drug slider costs one run, not two. Runs are kept for the last ``_KEEP``
+        settings (see ``_simulate``): a slider nudged back and forth, a preset chosen again
+        or a reset answer without running the model.
         """
         days = int(self.view_controls["days"].value)
         self.t = np.linspace(0.0, float(days), 4 * days + 1)
-        tumour = {k: params[k] for k in _TUMOUR}
-        self.untreated = self._simulate(days, {**tumour, "drug": "none"})
+        self._reference = (days, {**{k: params[k] for k in _TUMOUR}, "drug": "none"})
         # under a drug every run is several times heavier (tens of ms): then the tumour's
         # sliders, like the schedule's, report on release so a drag never queues runs
         for k in _TUMOUR:
             self.controls[k].continuous_update = params["drug"] == "none"
         if params["drug"] == "none":
+            self.untreated = self._simulate(*self._reference)
             return dataclasses.replace(self.untreated, params=validate(angiogenic.PARAMS, params))
         return self._simulate(days, dict(params))
 
@@ -258,18 +260,30 @@ class AngiogenicExplorer(Explorer):
         self._mode = mode
 
     def draw(self, result: angiogenic.AngiogenicResult) -> None:
+        """This run's curves first (what the student is moving), then the untreated
+        reference, the dose marks, the diagonal and the labelled points.
+
+        Each mark is one message to the page, and a mark whose data did not change sends
+        none (so a drug slider never resends the reference)."""
         mode = self.view_controls["axes"].value
         self._set_mode(mode)
         floor = _FLOOR if mode == "log" else 0.0
         t = result.t
         V, K = np.maximum(result.V, floor), np.maximum(result.K, floor)
-        V0, K0 = np.maximum(self.untreated.V, floor), np.maximum(self.untreated.K, floor)
         with self.V_line.hold_sync():
             self.V_line.x, self.V_line.y = t, V
         with self.K_line.hold_sync():
             self.K_line.x, self.K_line.y = t, K
+        with self.path.hold_sync():
+            self.path.x, self.path.y = V, K
+        self._xs.min, self._xs.max = float(t[0]), float(t[-1])
+
+        self.untreated = self._untreated()
+        V0, K0 = np.maximum(self.untreated.V, floor), np.maximum(self.untreated.K, floor)
         with self.ref_V.hold_sync():
             self.ref_V.x, self.ref_V.y = t, V0
+        with self.ref_path.hold_sync():
+            self.ref_path.x, self.ref_path.y = V0, K0
         with self.detect.hold_sync():
             self.detect.x = np.array([t[0], t[-1]])
             self.detect.y = np.full(2, angiogenic.DETECTABLE)
@@ -277,12 +291,7 @@ class AngiogenicExplorer(Explorer):
         low = max(float(min(V.min(), K.min())), floor)
         with self.doses.hold_sync():
             self.doses.x, self.doses.y = days, np.full(days.size, low)
-        self._xs.min, self._xs.max = float(t[0]), float(t[-1])
 
-        with self.path.hold_sync():
-            self.path.x, self.path.y = V, K
-        with self.ref_path.hold_sync():
-            self.ref_path.x, self.ref_path.y = V0, K0
         star = max(float(result.summary()["V_star"]), floor)
         hi = max(float(V.max()), float(K.max()), float(V0.max()), float(K0.max()), star)
         lo = min(float(V.min()), float(K.min()), float(V0.min()), float(K0.min()))
@@ -296,6 +305,16 @@ class AngiogenicExplorer(Explorer):
             self.points.x, self.points.y = px, py
         with self.point_labels.hold_sync():
             self.point_labels.x, self.point_labels.y = px, py
+
+    def _untreated(self) -> angiogenic.AngiogenicResult:
+        """The untreated run for the current tumour and time span (see ``run``), held to the
+        same rules as the run itself: a warning or a non-finite value is an error."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            untreated = self._simulate(*self._reference)
+        if not (np.all(np.isfinite(untreated.V)) and np.all(np.isfinite(untreated.K))):
+            raise ValueError("the model returned non-finite values for the untreated tumour")
+        return untreated
 
     def describe(self, result: angiogenic.AngiogenicResult) -> str:
         return describe_run(result)
