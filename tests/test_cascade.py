@@ -387,3 +387,17 @@ def test_chunks_across_batch_members_account_for_every_cell(monkeypatch):
 def test_a_bad_seed_is_refused_by_name(seed):
     with pytest.raises(ValueError, match="seed"):
         cascade.simulate(cascade.DEFAULT_T, seed=seed)
+
+
+def test_lesions_that_reach_the_cap_are_held_there_and_stay_macroscopic():
+    """No death in lesions and three divisions a day for 120 days: every lesion is still there,
+    the big ones stop at the sampler's cap (never above it) and keep counting as macroscopic."""
+    t = np.linspace(0.0, 120.0, 61)
+    r = cascade.simulate(t, seed=3, n_cells=300, k_m=10.0, b=3.0, d=0.0, k_w=1e-6)
+    cap = cascade.solvers.BD_CAP
+    assert r.largest[-1] == cap and r.lesion_size.max() == cap
+    assert np.all(r.lost == 0)
+    np.testing.assert_array_equal(r.micro + r.macro, r.started)
+    held = r.lesion_size[:, :-1] == cap
+    assert held.any() and np.all(r.lesion_size[:, 1:][held] == cap)
+    assert r.macro[-1] == r.started[-1]
