@@ -775,8 +775,16 @@ class Explorer(widgets.VBox):
     Subclasses set ``model`` (the module in ``dormancy_widgets.models``), ``title`` and
     ``intro``, and implement ``build`` (create figures and marks once; return the figures),
     ``draw(result)`` (move data into the marks) and ``describe(result)`` (the readout
-    sentence). Optional hooks: ``run(params)`` to call the model differently,
-    ``ghost_pairs()`` for "keep this run", ``view_controls`` for display-only widgets.
+    sentence). Optional: ``span`` (a ``TimeSpan``: the horizon's view control, its unit and
+    the points per unit), which the base ``run`` turns into output times with ``times()``;
+    hooks ``run(params)`` to call the model differently (``self.model.simulate(
+    self.times(params), **params)`` and more), ``ghost_pairs()`` for "keep this run",
+    ``view_controls`` for display-only widgets.
+
+    Marks are built with the kit beside this class: ``line``, ``ghost_line``, ``band``
+    (shaded areas; ``window_xy``/``between_xy`` give their polygons), ``label``, ``dots``,
+    ``set_xy`` to move data in; a log/linear view switch is a ``ScaleSwitch``; numbers in
+    text go through ``widgets.fmt`` (``number``, ``percent``, ``with_unit``).
 
     Public attributes: ``controls`` (parameter name -> widget), ``figures``, ``result`` (the
     model's last ``Result``), ``readout`` (HTML widget whose text says what the plot shows),
