@@ -635,8 +635,12 @@ def _single_cells(
     def count(name: str, event: np.ndarray, g: np.ndarray) -> None:
         acc[name] += _counts(event, g, times, n_groups)
 
+    def rate(name: str, g: np.ndarray) -> Any:
+        # each cell's rate; one number for a single run (the same values, no per-cell copy)
+        return flat[name][g] if n_groups > 1 else flat[name][0]
+
     # 1. arrested in a vessel: extravasate (k_ex) or die there (mu_v)
-    k_ex, mu_v = flat["k_ex"][group], flat["mu_v"][group]
+    k_ex, mu_v = rate("k_ex", group), rate("mu_v", group)
     total = k_ex + mu_v
     t1 = _clock(rng, np.zeros(group.size), total)
     out_ok = rng.random(group.size) * total < k_ex
@@ -645,7 +649,7 @@ def _single_cells(
 
     # 2. settling: start a lesion (k_m), become dormant (k_q) or die (mu_s)
     g2, c2 = group[out_ok], cell[out_ok]
-    k_m, k_q, mu_s = flat["k_m"][g2], flat["k_q"][g2], flat["mu_s"][g2]
+    k_m, k_q, mu_s = rate("k_m", g2), rate("k_q", g2), rate("mu_s", g2)
     total = k_m + k_q + mu_s
     t2 = _clock(rng, t1[out_ok], total)
     u = rng.random(g2.size) * total
@@ -656,10 +660,10 @@ def _single_cells(
     # 3. dormant: die (mu_q) or wake up and start a lesion (k_w)
     g3, c3 = g2[sleeps], c2[sleeps]
     if exit3 is None:
-        mu_q, k_w = flat["mu_q"][g3], flat["k_w"][g3]
+        mu_q, k_w = rate("mu_q", g3), rate("k_w", g3)
         t3 = _clock(rng, t2[sleeps], mu_q + k_w)
     else:
-        mu_q, (t3, k_w) = flat["mu_q"][g3], exit3(rng, t2[sleeps], g3)
+        mu_q, (t3, k_w) = rate("mu_q", g3), exit3(rng, t2[sleeps], g3)
     total = mu_q + k_w
     wakes = rng.random(g3.size) * total < k_w
     count("entered_3", t2[sleeps], g3)
@@ -730,11 +734,13 @@ def _grow_lesions(
         # one exact step of the shared sampler (``solvers.birth_death`` over [0, 1] without its
         # per-call checks and output table; the same draws): lesions at the cap stay there
         moving = size < cap
-        if moving.all():
-            size = solvers._bd_step(rng, size, b_all[g] * span, d_all[g] * span, 1.0, cap)
-        else:
+        if not moving.all():
             gm, sm = g[moving], span[moving]
             size[moving] = solvers._bd_step(rng, size[moving], b_all[gm] * sm, d_all[gm] * sm, 1.0, cap)
+        elif n_groups == 1:  # one run: its rates are numbers (the same products, no gather)
+            size = solvers._bd_step(rng, size, b_all[0] * span, d_all[0] * span, 1.0, cap)
+        else:
+            size = solvers._bd_step(rng, size, b_all[g] * span, d_all[g] * span, 1.0, cap)
         alive = size > 0
         ids, size, g = ids[alive], size[alive], g[alive]
         if not size.size:
