@@ -530,7 +530,7 @@ def _density(
         _, m = _untreated(t + 0 * mu, mu, sig, k)
         return woken + (1.0 - q) * k * np.exp(-k * t) * m
 
-    def spont(g: np.ndarray, idx: tuple) -> np.ndarray:
+    def spont(g: np.ndarray, idx: tuple[Any, ...]) -> np.ndarray:
         w = t[idx] - g  # waking time
         ww = np.maximum(w, 0.0)
         expo = -k[idx] * ww + s[idx] * kill[idx] * _exposure(ww, a[idx], b[idx]) - kill[idx] * A_t[idx]
@@ -563,7 +563,7 @@ def _cdf(t: np.ndarray, q: Any, mu: Any, c: dict[str, np.ndarray], *, general: b
         lambda g, i: np.exp(-kill[i] * _exposure(g, a[i], b[i])), t, mu, sig, [at, bt, *kc]
     )
 
-    def spont(g: np.ndarray, i: tuple) -> np.ndarray:
+    def spont(g: np.ndarray, i: tuple[Any, ...]) -> np.ndarray:
         # J(g, t) = ∫₀^(t-g) k exp(E(w)) dw with E(w) = -k w + s kill A(w) - kill A(w + g),
         # linear in w between the corners a - g <= min(a, b - g) <= max(a, b - g) <= b, so the
         # integral is exact piece by piece
