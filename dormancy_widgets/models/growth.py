@@ -102,7 +102,7 @@ class DetectionLimit:
 
 MICROSCOPIC = DetectionLimit(
     "microscopic",
-    1e6,
+    units.CELLS_PER_MM3,  # 1 mm³
     "1 mm³ (10⁶ cells)",
     "smallest lesion a pathologist sees as a mass; far below any scan",
     "conventional 1e6 cells per mm^3 (Udagawa 2008)",
