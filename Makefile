@@ -24,9 +24,9 @@ lessons: $(STAMP)
 
 ## Set up and run the full test suite: lint, unit and widget tests, lessons, browser and Binder checks
 test: $(STAMP)
+	$(MAKE) lint
 	sh tools/ensure-chromium.sh
 	sh tools/ensure-axe.sh >/dev/null
-	$(MAKE) lint
 	$(PY) -m pytest tests -m "not browser and not slow" -q
 	$(PY) -m pytest --nbval-lax --nbval-current-env lessons/ -q -p no:cacheprovider
 	$(PY) -m pytest tests -m "browser or slow" -q
