@@ -3,8 +3,9 @@
 For each mechanism, one ``simulate`` call over its default times with every whole-number
 parameter (cell counts, lesions, doses) at the top of its range, and the same over a
 horizon four times longer; for stochastic models also a batch of 20 such runs (one seed,
-the size a "run again" comparison might ask for). Each case runs in a fresh Python process,
-so that two numbers are clean:
+the size a "run again" comparison might ask for); for the cascade and niche models also one
+run whose every cell founds a lesion that never shrinks (``_MOST_LESIONS``). Each case runs
+in a fresh Python process, so that two numbers are clean:
 
 * ``tracemalloc``: the peak of memory allocated by Python and numpy during the call;
 * ``RSS``: the process's peak resident memory (``ru_maxrss``) minus what it held before the
@@ -29,7 +30,7 @@ import json, resource, sys, tracemalloc
 import numpy as np
 from dormancy_widgets.models import mechanism
 
-name, horizon, batch = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+name, horizon, batch, extra = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
 model = mechanism(name)
 t = np.asarray(model.DEFAULT_T, dtype=float)
 t = t[0] + (t - t[0]) * horizon
@@ -37,6 +38,7 @@ values = {}
 for key, p in model.PARAMS.items():
     if not p.categorical and p.integer:
         values[key] = p.high
+values.update(extra)
 if batch > 1 and values:
     first = next(iter(values))
     values[first] = np.full(batch, values[first])
@@ -54,9 +56,18 @@ print(json.dumps({"traced_mb": peak / 2**20, "rss_mb": (after - before) / 1024, 
 """
 
 
-def measure(name: str, horizon: float, batch: int) -> dict[str, Any]:
+#: settings that found the most lesions, on top of the largest counts (for the models whose
+#: memory follows the lesions): every injected cell leaves the vessel at once and starts a
+#: lesion that never loses a cell
+_MOST_LESIONS: dict[str, dict[str, Any]] = {
+    "cascade": {"k_m": 10.0, "k_w": 1.0, "b": 3.0, "d": 0.0, "k_ex": 20.0, "mu_v": 0.001},
+    "niche": {"arrest": 1.0, "k_m": 10.0, "k_w": 1.0, "b": 3.0, "d": 0.0, "k_ex": 20.0, "mu_v": 0.001},
+}
+
+
+def measure(name: str, horizon: float, batch: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, name, str(horizon), str(batch)],
+        [sys.executable, "-c", _CHILD, name, str(horizon), str(batch), json.dumps(extra or {})],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -74,11 +85,16 @@ def main(names: list[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in names or MECHANISMS:
         model = mechanism(name)
-        cases = [("default times", 1.0, 1), ("4x horizon", 4.0, 1)]
+        cases: list[tuple[str, float, int, dict[str, Any]]] = [
+            ("default times", 1.0, 1, {}),
+            ("4x horizon", 4.0, 1, {}),
+        ]
         if model.STOCHASTIC:
-            cases.append(("batch of 20, 4x horizon", 4.0, 20))
-        for label, horizon, batch in cases:
-            r = out[f"{name}/{label}"] = measure(name, horizon, batch)
+            cases.append(("batch of 20, 4x horizon", 4.0, 20, {}))
+        if name in _MOST_LESIONS:
+            cases.append(("most lesions", 1.0, 1, _MOST_LESIONS[name]))
+        for label, horizon, batch, extra in cases:
+            r = out[f"{name}/{label}"] = measure(name, horizon, batch, extra)
             if "error" in r:
                 print(f"{name:14s} {label:22s} failed: {r['error']}")
                 continue
