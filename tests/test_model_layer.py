@@ -1,8 +1,11 @@
 """The model layer runs headless: importing it loads no widget, plotting or IPython library."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from dormancy_widgets.models import MECHANISMS
 
@@ -43,3 +46,19 @@ def test_the_import_check_covers_every_model_file():
 def test_the_check_itself_can_fail():
     """Guard against a vacuous check: importing the widgets does load ipywidgets."""
     assert "ipywidgets" in imported_view_libraries(["dormancy_widgets.widgets.base"])
+
+
+def test_make_lint_type_checks_the_model_layer():
+    """``make lint`` (the first step of ``make test``) runs mypy, configured for ``models/`` and
+    pinned in the ``dev`` extra that ``make`` installs."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
+    root = MODELS_DIR.parents[1]
+    make = (root / "Makefile").read_text(encoding="utf-8")
+    lint = re.search(r"^lint:.*\n((?:\t.*\n)+)", make, flags=re.MULTILINE)
+    assert lint and "$(VENV)/bin/mypy" in lint.group(1)
+    test = re.search(r"^test:.*\n\t(.*)\n", make, flags=re.MULTILINE)
+    assert test and test.group(1) == "$(MAKE) lint"
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["tool"]["mypy"]["files"] == ["dormancy_widgets/models"]
+    assert project["tool"]["mypy"]["disallow_untyped_defs"] is True
+    assert any(re.fullmatch(r"mypy==[\d.]+", d) for d in project["project"]["optional-dependencies"]["dev"])
