@@ -5,7 +5,9 @@ logarithmic and a linear axis), with the untreated tumour always drawn faded for
 and the dose days marked. Right, the V–K phase plane: the line V = K on which the tumour
 neither grows nor shrinks, the untreated steady state and both trajectories. The untreated
 run is kept from one move to the next and rerun only when a tumour parameter or the time
-span changes, so moving a drug slider costs one model run.
+span changes, so moving a drug slider costs one model run; the runs of the last few dozen
+settings are kept, so going back to one costs none. This run's curves are sent to the page
+before the untreated reference is worked out.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 from ..models import angiogenic
 from ..models.params import validate
 from . import palette
-from .base import Explorer, ghost_line, line, make_figure, scale_toggle, view_slider
+from .base import Explorer, ScaleSwitch, TimeSpan, ghost_line, line, make_figure, set_xy, view_slider
 
 __all__ = ["AngiogenicExplorer", "describe_run", "fmt_mm3"]
 
@@ -108,24 +110,26 @@ class AngiogenicExplorer(Explorer):
     #: a drug makes every run several times heavier (smaller steps, see ``angiogenic.step``),
     #: so the schedule sliders report on release
     slow_params = frozenset({"dose", "start", "interval", "n_doses"})
+    #: output times every six hours up to the "days shown" slider
+    span = TimeSpan("days", per_unit=4)
 
     def build(self) -> list[bq.Figure]:
         #: recent runs (see ``_simulate``) and how many times the model was called
         self._runs: OrderedDict[tuple[Any, ...], angiogenic.AngiogenicResult] = OrderedDict()
         self.model_runs = 0
-        self.view_controls["axes"] = scale_toggle(
+        #: the time plot's y and the phase plane's x and y, logarithmic or linear together
+        self.axes = ScaleSwitch(
             "view",
             ("log axes", "linear axes"),
             "Logarithmic axes show small and large tumours alike; linear axes show sizes as they are",
+            log=(bq.LogScale(), bq.LogScale(), bq.LogScale()),
+            linear=(bq.LinearScale(min=0.0), bq.LinearScale(min=0.0), bq.LinearScale(min=0.0)),
         )
+        self.view_controls["axes"] = self.axes.toggle
         self.view_controls["days"] = view_slider(
             "days shown (days)", 60, 20, 200, 10, "Length of the time axis"
         )
-        self._scales = {
-            "log": (bq.LogScale(), bq.LogScale(), bq.LogScale()),
-            "linear": (bq.LinearScale(min=0.0), bq.LinearScale(min=0.0), bq.LinearScale(min=0.0)),
-        }
-        ys, px, py = self._scales["log"]
+        ys, px, py = (self.axes.scale(i) for i in range(3))
 
         fig_t, xs, _ = make_figure(
             "Tumour V and vessel support K", "time (days)", "volume (mm³)", y_scale=ys, width="600px"
@@ -196,17 +200,7 @@ class AngiogenicExplorer(Explorer):
             self.point_labels,
         ]
         fig_p.legend_location = "top-left"
-        self._time_marks = [self.detect, self.ref_V, self.ghost_V, self.K_line, self.V_line, self.doses]
-        self._phase_marks = [
-            self.diagonal,
-            self.ref_path,
-            self.ghost_path,
-            self.path,
-            self.points,
-            self.point_labels,
-        ]
-        self._axes = (fig_t.axes[1], fig_p.axes[0], fig_p.axes[1])
-        self._mode = "log"
+        self.axes.attach(fig_t, fig_p)
         return [fig_t, fig_p]
 
     def run(self, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
@@ -218,8 +212,8 @@ class AngiogenicExplorer(Explorer):
         settings (see ``_simulate``): a slider nudged back and forth, a preset chosen again
         or a reset answer without running the model.
         """
-        days = int(self.view_controls["days"].value)
-        self.t = np.linspace(0.0, float(days), 4 * days + 1)
+        self.times(params)
+        days = int(self.horizon())
         self._reference = (days, {**{k: params[k] for k in _TUMOUR}, "drug": "none"})
         # under a drug every run is several times heavier (tens of ms): then the tumour's
         # sliders, like the schedule's, report on release so a drag never queues runs
@@ -247,64 +241,39 @@ class AngiogenicExplorer(Explorer):
     def ghost_pairs(self) -> list[tuple[bq.Mark, bq.Mark]]:
         return [(self.V_line, self.ghost_V), (self.path, self.ghost_path)]
 
-    def _set_mode(self, mode: str) -> None:
-        if mode == self._mode:
-            return
-        ys, px, py = self._scales[mode]
-        for mark in self._time_marks:
-            mark.scales = {"x": self._xs, "y": ys}
-        for mark in self._phase_marks:
-            mark.scales = {"x": px, "y": py}
-        for axis, scale in zip(self._axes, (ys, px, py)):
-            axis.scale = scale
-        self._mode = mode
-
     def draw(self, result: angiogenic.AngiogenicResult) -> None:
         """This run's curves first (what the student is moving), then the untreated
         reference, the dose marks, the diagonal and the labelled points.
 
         Each mark is one message to the page, and a mark whose data did not change sends
         none (so a drug slider never resends the reference)."""
-        mode = self.view_controls["axes"].value
-        self._set_mode(mode)
-        floor = _FLOOR if mode == "log" else 0.0
+        self.axes.apply()
+        floor = _FLOOR if self.axes.log else 0.0
         t = result.t
         V, K = np.maximum(result.V, floor), np.maximum(result.K, floor)
-        with self.V_line.hold_sync():
-            self.V_line.x, self.V_line.y = t, V
-        with self.K_line.hold_sync():
-            self.K_line.x, self.K_line.y = t, K
-        with self.path.hold_sync():
-            self.path.x, self.path.y = V, K
+        set_xy(self.V_line, t, V)
+        set_xy(self.K_line, t, K)
+        set_xy(self.path, V, K)
         self._xs.min, self._xs.max = float(t[0]), float(t[-1])
 
         self.untreated = self._untreated()
         V0, K0 = np.maximum(self.untreated.V, floor), np.maximum(self.untreated.K, floor)
-        with self.ref_V.hold_sync():
-            self.ref_V.x, self.ref_V.y = t, V0
-        with self.ref_path.hold_sync():
-            self.ref_path.x, self.ref_path.y = V0, K0
-        with self.detect.hold_sync():
-            self.detect.x = np.array([t[0], t[-1]])
-            self.detect.y = np.full(2, angiogenic.DETECTABLE)
+        set_xy(self.ref_V, t, V0)
+        set_xy(self.ref_path, V0, K0)
+        set_xy(self.detect, np.array([t[0], t[-1]]), np.full(2, angiogenic.DETECTABLE))
         days = result.dose_days()
         low = max(float(min(V.min(), K.min())), floor)
-        with self.doses.hold_sync():
-            self.doses.x, self.doses.y = days, np.full(days.size, low)
+        set_xy(self.doses, days, np.full(days.size, low))
 
         star = max(float(result.summary()["V_star"]), floor)
         hi = max(float(V.max()), float(K.max()), float(V0.max()), float(K0.max()), star)
         lo = min(float(V.min()), float(K.min()), float(V0.min()), float(K0.min()))
-        lo = max(lo, floor) if mode == "log" else 0.0
-        with self.diagonal.hold_sync():
-            self.diagonal.x = np.array([lo, hi])
-            self.diagonal.y = np.array([lo, hi])
+        lo = max(lo, floor) if self.axes.log else 0.0
+        set_xy(self.diagonal, np.array([lo, hi]), np.array([lo, hi]))
         px = np.array([V[0], V[-1], star])
         py = np.array([K[0], K[-1], star])
-        with self.points.hold_sync():
-            self.points.x, self.points.y = px, py
-        with self.point_labels.hold_sync():
-            self.point_labels.x, self.point_labels.y = px, py
+        set_xy(self.points, px, py)
+        set_xy(self.point_labels, px, py)
 
     def _untreated(self) -> angiogenic.AngiogenicResult:
         """The untreated run for the current tumour and time span (see ``run``), held to the
