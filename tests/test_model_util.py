@@ -55,5 +55,7 @@ def test_ratio_is_nan_without_a_denominator_and_never_warns():
         forced = ratio(a, b, where=np.array([True, False, True, False, False]))
     np.testing.assert_array_equal(got, [0.5, np.nan, np.nan, np.nan, np.nan])
     np.testing.assert_array_equal(forced, [0.5, np.nan, -3.0, np.nan, np.nan])
+    never = ratio(2.0, np.array([0.5, 0.0]), where=np.array([0.5, 0.0]) > 0, fill=np.inf)
+    np.testing.assert_array_equal(never, [4.0, np.inf])
     assert ratio(3.0, 4.0).shape == () and float(ratio(3.0, 4.0)) == 0.75
     assert ratio(np.ones((2, 1)), np.ones(3)).shape == (2, 3)

@@ -3,12 +3,13 @@
 Each does one thing every model needs and used to write for itself: hand a 0-d result back
 as a Python number, flatten a parameter batch into one axis, find the output interval in
 which a series first reaches a level, count events by output time, and divide where the
-denominator allows it (``nan`` elsewhere, without a warning). Random numbers have one source
+denominator allows it (``nan`` or another fill elsewhere, without a warning). Random numbers have one source
 too: ``params.rng``; declarations have theirs in ``params`` (``declare``, ``from_defaults``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,17 +29,19 @@ def scalar(x: ArrayLike, dtype: Any = float) -> Any:
     return arr.item() if arr.ndim == 0 else arr
 
 
-def ratio(a: ArrayLike, b: ArrayLike, where: ArrayLike | None = None) -> np.ndarray:
-    """``a / b`` as a float array where ``where`` holds, ``nan`` elsewhere, with no warning.
+def ratio(a: ArrayLike, b: ArrayLike, where: ArrayLike | None = None, fill: float = math.nan) -> np.ndarray:
+    """``a / b`` as a float array where ``where`` holds, ``fill`` elsewhere, with no warning.
 
     By default a ratio is defined where both are finite and ``b > 0`` (the denominators of
-    the models' summaries are counts, sizes and times). ``summary()`` reports ``nan`` for a
-    share or ratio without a denominator; plots never receive it.
+    the models are counts, sizes, rates and times). ``summary()`` reports ``nan`` for a share
+    or ratio without a denominator (plots never receive it); a time to an event that never
+    comes is ``fill=inf``, an empty share ``fill=0``. The usual ``np.where(b > 0, a /
+    np.where(b > 0, b, 1), fill)``, with one division and no placeholder.
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     ok = np.isfinite(a) & np.isfinite(b) & (b > 0) if where is None else np.asarray(where, dtype=bool)
-    out = np.full(np.broadcast_shapes(a.shape, b.shape, ok.shape), np.nan)
+    out = np.full(np.broadcast_shapes(a.shape, b.shape, ok.shape), fill)
     return np.divide(a, b, out=out, where=ok)
 
 

@@ -396,8 +396,8 @@ def _rate_cuts(k: np.ndarray, span: float) -> list[np.ndarray]:
     where the factor e^(k g) has grown by another e^_K_STEP."""
     k = np.asarray(k, dtype=float)
     n = min(_K_CUTS_MAX, math.ceil(float(np.max(k, initial=0.0)) * span / _K_STEP))
-    with np.errstate(divide="ignore", over="ignore"):
-        unit = np.where(k > 0, _K_STEP / np.where(k > 0, k, 1.0), np.inf)
+    with np.errstate(over="ignore"):
+        unit = ratio(_K_STEP, k, where=k > 0, fill=np.inf)
     return [j * unit for j in range(1, n + 1)]
 
 
@@ -407,8 +407,8 @@ def _kill_cuts(a: np.ndarray, b: np.ndarray, kill: np.ndarray) -> list[np.ndarra
     kill = np.asarray(kill, dtype=float)
     span = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
     n = min(_K_CUTS_MAX * 2, math.ceil(float(np.max(kill * span, initial=0.0)) / _K_STEP))
-    with np.errstate(divide="ignore", over="ignore"):
-        unit = np.where(kill > 0, _K_STEP / np.where(kill > 0, kill, 1.0), np.inf)
+    with np.errstate(over="ignore"):
+        unit = ratio(_K_STEP, kill, where=kill > 0, fill=np.inf)
     return [np.where(j * unit < span, a + j * unit, np.inf) for j in range(1, n + 1)]
 
 
@@ -739,8 +739,8 @@ def sample_relapse_times(
         rng.random(owner.size),
     )
     woken = u_wake < q
-    with np.errstate(divide="ignore", over="ignore"):
-        w_spont = np.where(k > 0, e_wake / np.where(k > 0, k, 1.0), np.inf)
+    with np.errstate(over="ignore"):
+        w_spont = ratio(e_wake, k, where=k > 0, fill=np.inf)
     w = np.where(woken, 0.0, w_spont)
     t_found = w + np.exp(mu + sig * z_grow)
     wf = np.where(np.isfinite(w), w, 0.0)
@@ -778,7 +778,7 @@ def _cohort_curves(t: np.ndarray, relapse: np.ndarray, exists: np.ndarray) -> tu
     kern = np.exp(-0.5 * ((t[:, None] - centre[None, :]) / COHORT_BANDWIDTH_DAYS) ** 2)
     num = d_lambda @ kern.T
     den = kern @ width
-    haz = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0) * DAYS_PER_YEAR
+    haz = ratio(num, den, where=den > 0, fill=0.0) * DAYS_PER_YEAR
     return frac.reshape(shape + (t.size,)), np.maximum(haz, 0.0).reshape(shape + (t.size,))
 
 
