@@ -32,10 +32,9 @@ vectorized day makes several hundred numpy calls on a box of about 100 × 100 si
 at that size each call costs a few µs mostly in overhead, so a day does not go much below
 2 ms of processor time, while the loop's day costs about 10 ms of rules and 20 ms of field
 (measured 2026-12-02: rules 7x, field 32x, whole step 15x). The loop's cost grows with the
-lesion's area; the vectorized one, overhead-bound at this size, grows more slowly. ``--whole``
-also times one
-loop day over the whole lattice (no window), for reference only: that ratio mixes the
-window's algorithmic saving into the count.
+lesion's area; the vectorized one, overhead-bound at this size, grows more slowly.
+``--whole`` also times one loop day over the whole lattice (no window), for reference
+only: that ratio mixes the window's algorithmic saving into the count.
 
 Times are process CPU time (``time.process_time``), more robust than wall time on a shared
 machine; the 20 ms / 2.5 s targets are also printed as wall time. Never asserts.
