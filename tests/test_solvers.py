@@ -328,6 +328,23 @@ def test_dense_output_interpolates_between_steps_to_order_four():
         )
 
 
+def test_dense_output_fills_repeated_output_times_inside_a_step():
+    """Repeated output times that fall inside one step each get the interpolated value."""
+    k = np.array([0.3, 1.1, 2.5])
+    t = np.sort(np.r_[np.linspace(0.0, 4.0, 9), [0.7, 0.7, 0.7, 2.2, 2.2]])
+    s = solvers.solve(_decay, np.ones((1, 3)), t, args={"k": k}, atol=1e-10, rtol=1e-10, dense_output=True)
+    np.testing.assert_allclose(s.y[0], np.exp(-k[:, None] * t), rtol=1e-8, atol=1e-10)
+    rep = np.flatnonzero(t == 0.7)
+    assert rep.size == 3 and np.all(s.y[0][:, rep] == s.y[0][:, rep[:1]])
+
+
+def test_solve_wants_both_event_functions():
+    with pytest.raises(ValueError, match="next_event and on_event"):
+        solvers.solve(
+            _decay, np.ones((1, 1)), [0, 1], args={"k": np.ones(1)}, next_event=lambda t, a: t + 0.5
+        )
+
+
 # ----------------------------------------------------------------------------- solvers.gillespie
 _BD = np.array([[1], [-1]])  # one species; a birth, a death
 
