@@ -184,3 +184,10 @@ def test_label_and_dots_carry_the_palette_style():
     assert np.asarray(d.x).size == 0
     shown = dots(xs, ys, color="#000000", marker="diamond", x=[1.0], y=[0.5])
     assert list(shown.x) == [1.0] and shown.marker == "diamond"
+
+
+def test_number_and_percent_of_the_smallest_floats():
+    # a subnormal value (a share that underflowed) once divided by 10**-324 == 0.0
+    assert fmt.number(5e-324) == "4.941×10⁻³²⁴"
+    assert fmt.percent(1e-322) == "9.9×10⁻³²¹%"
+    assert fmt.number(9.9996e-5) == "1×10⁻⁴" and fmt.number(999_999.6) == "1×10⁶"

@@ -53,13 +53,14 @@ def number(x: float, sig: int = 4, *, whole: bool = False, nan: str = "not a num
     exp = math.floor(math.log10(a))
     if whole and a < LARGE:
         sig = max(sig, exp + 1)
-    rounded = float(f"{a:.{sig - 1}e}")
-    exp = math.floor(math.log10(rounded))
+    # the mantissa (1 to 10) and exponent as Python rounds them; no division by 10**exp,
+    # which is 0.0 for the smallest (subnormal) floats
+    scientific = f"{a:.{sig - 1}e}"
+    rounded = float(scientific)
+    mant, exp_text = scientific.split("e")
+    exp = int(exp_text)
     if rounded >= LARGE or rounded < SMALL:
-        mant = _trim(f"{rounded / 10**exp:.{sig - 1}f}")
-        if mant == "10":  # 9.9996 rounded up
-            mant, exp = "1", exp + 1
-        return f"{sign}{mant}×{power_of_ten(exp)}"
+        return f"{sign}{_trim(mant)}×{power_of_ten(exp)}"
     decimals = max(0, sig - 1 - exp)
     text = _trim(f"{rounded:,.{decimals}f}")
     return sign + text
