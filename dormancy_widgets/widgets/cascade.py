@@ -8,7 +8,7 @@ import numpy as np
 
 from ..models import cascade
 from . import palette
-from .base import Explorer, TimeSpan, dots, label, line, make_figure, view_slider
+from .base import Explorer, TimeSpan, dots, label, line, make_figure, set_xy, view_slider
 from .fmt import percent
 
 __all__ = ["CascadeExplorer", "funnel_values", "percent"]
@@ -225,9 +225,7 @@ class CascadeExplorer(Explorer):
                     mark.x, mark.y = x[rows], y[rows]
                 else:
                     mark.x, mark.y = np.zeros(0), np.zeros(0)
-        with self.threshold.hold_sync():
-            self.threshold.x = np.array([0.0, day])
-            self.threshold.y = np.array([n_mac, n_mac])
+        set_xy(self.threshold, np.array([0.0, day]), np.array([n_mac, n_mac]))
         top = max(float(result.largest[-1]), n_mac, 10.0)
         decades = int(min(np.ceil(np.log10(top) + 0.6), np.log10(_SIZE_MAX)))
         self._size_scale.max = 10.0**decades

@@ -187,9 +187,7 @@ class CellularDormancyExplorer(Explorer):
         for i, (key, *_rest) in enumerate(_BANDS):
             lo, hi = (np.clip(e, floor, y_max) for e in (edges[i], edges[i + 1]))
             set_xy(self.bands[key], *between_xy(t, lo, hi))
-        with self._total.hold_sync():
-            self._total.x = t
-            self._total.y = np.clip(edges[-1], floor, y_max)
+        set_xy(self._total, t, np.clip(edges[-1], floor, y_max))
         self.cell_axis.scale().max = y_max
         self._xs.max = float(t[-1])
         self._xs2.max = float(t[-1])
@@ -209,42 +207,33 @@ class CellularDormancyExplorer(Explorer):
             self.window_label.text = ["drug" if treated else ""]
         tb = float(p["t_block"])
         blocked = str(p["p38i"]) == "on" and tb < t[-1]
-        with self.block_line.hold_sync():
-            self.block_line.x = np.array([tb, tb]) if blocked else np.zeros(0)
-            self.block_line.y = np.array([y_lo, y_max]) if blocked else np.zeros(0)
+        if blocked:
+            set_xy(self.block_line, np.array([tb, tb]), np.array([y_lo, y_max]))
+        else:
+            set_xy(self.block_line)
         with self.block_label.hold_sync():
             self.block_label.x = [tb + 0.5]
             self.block_label.y = [y_max / 8.0 if log else 0.8 * y_max]
             self.block_label.text = ["p38 inhibitor" if blocked else ""]
 
-        with self.ki67.hold_sync():
-            self.ki67.x = t
-            self.ki67.y = 100.0 * result.ki67
-        with self.apoptotic.hold_sync():
-            self.apoptotic.x = t
-            self.apoptotic.y = 100.0 * result.apoptotic
+        set_xy(self.ki67, t, 100.0 * result.ki67)
+        set_xy(self.apoptotic, t, 100.0 * result.apoptotic)
         lz = cellcycle.LUZZI1998
         for key, mark in self.luzzi_lines.items():
-            with mark.hold_sync():
-                mark.x = np.array([0.0, float(t[-1])])
-                mark.y = np.full(2, 100.0 * lz[key]["ki67"])
+            set_xy(mark, np.array([0.0, float(t[-1])]), np.full(2, 100.0 * lz[key]["ki67"]))
         self.luzzi_label.x = [0.02 * float(t[-1])] * 2
 
         sw = cellcycle.switch_curves(**p)
-        with self.r0_curve.hold_sync():
-            self.r0_curve.x = sw["s"]
-            self.r0_curve.y = sw["r0"]
-        with self.ri_curve.hold_sync():
-            self.ri_curve.x = sw["s"]
-            self.ri_curve.y = sw["ri"]
+        set_xy(self.r0_curve, sw["s"], sw["r0"])
+        set_xy(self.ri_curve, sw["s"], sw["ri"])
         r_now = cellcycle.rates(**p)
         rmax = float(max(np.max(sw["r0"]), np.max(sw["ri"]), 1e-6))
-        with self.s_marker.hold_sync():
-            self.s_marker.x = np.array([float(p["s"]), float(p["s"])])
-            self.s_marker.y = np.array([float(r_now["r0"]), float(r_now["ri"])])
-        with self.s_line.hold_sync():
-            self.s_line.x = np.array([float(p["s"]), float(p["s"])])
-            self.s_line.y = np.array([0.0, rmax])
+        set_xy(
+            self.s_marker,
+            np.array([float(p["s"]), float(p["s"])]),
+            np.array([float(r_now["r0"]), float(r_now["ri"])]),
+        )
+        set_xy(self.s_line, np.array([float(p["s"]), float(p["s"])]), np.array([0.0, rmax]))
 
     def describe(self, result: cellcycle.CellCycleResult) -> str:
         s = result.summary()

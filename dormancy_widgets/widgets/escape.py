@@ -144,27 +144,21 @@ class EscapeExplorer(Explorer):
             top = max(top, 1.05 * float(np.max(result.h_cohort)))
         self._ys_h.max = top
         empty = np.zeros(0)
-        with self.exact_h.hold_sync():
-            self.exact_h.x, self.exact_h.y = months, result.h
-        with self.exact_r.hold_sync():
-            self.exact_r.x, self.exact_r.y = months, 100 * result.R
+        set_xy(self.exact_h, months, result.h)
+        set_xy(self.exact_r, months, 100 * result.R)
         for mark, x, y in (
             (self.untreated_h, months, result.h0),
             (self.untreated_r, months, 100 * result.R0),
         ):
-            with mark.hold_sync():
-                mark.x, mark.y = (x, y) if treated else (empty, empty)
+            set_xy(mark, *((x, y) if treated else (empty, empty)))
         for mark, x, y in (
             (self.cohort_h, months, np.minimum(result.h_cohort, top)),
             (self.cohort_r, months, 100 * result.R_cohort),
         ):
-            with mark.hold_sync():
-                mark.x, mark.y = (x, y) if show_cohort else (empty, empty)
+            set_xy(mark, *((x, y) if show_cohort else (empty, empty)))
         for mark, (lo, hi) in zip(self.windows, escape.DEMICHELI_WINDOWS):
             set_xy(mark, *window_xy(lo, hi, 0.0, top))
-        with self.window_label.hold_sync():
-            self.window_label.x = [escape.DEMICHELI_WINDOWS[1][1] + 1.5]
-            self.window_label.y = [0.78 * top]
+        set_xy(self.window_label, [escape.DEMICHELI_WINDOWS[1][1] + 1.5], [0.78 * top])
         a = float(p["therapy_start"]) / escape.DAYS_PER_MONTH
         b = min(a + float(p["therapy_length"]) / escape.DAYS_PER_MONTH, _MONTHS_SHOWN)
         if treated and a < _MONTHS_SHOWN:
@@ -175,9 +169,7 @@ class EscapeExplorer(Explorer):
             self.therapy_label.x = [a]
             self.therapy_label.y = [0.94 * top]
             self.therapy_label.text = ["therapy"] if treated and a < _MONTHS_SHOWN else [""]
-        with self.five_years.hold_sync():
-            self.five_years.x = np.array([60.0, 60.0])
-            self.five_years.y = np.array([0.0, 100.0])
+        set_xy(self.five_years, np.array([60.0, 60.0]), np.array([0.0, 100.0]))
 
     def describe(self, result: escape.EscapeResult) -> str:
         s = result.summary()

@@ -110,14 +110,10 @@ class GrowthExplorer(Explorer):
         span = float(years[-1])
         s = result.summary()
         p = result.params
-        with self.curve.hold_sync():
-            self.curve.x = years
-            self.curve.y = np.clip(result.N, _Y_MIN, _Y_MAX)
+        set_xy(self.curve, years, np.clip(result.N, _Y_MIN, _Y_MAX))
         for key, mark in self.limit_lines.items():
             cells = {lim.key: lim.cells for lim in growth.DETECTION_LIMITS}[key]
-            with mark.hold_sync():
-                mark.x = np.array([0.0, span])
-                mark.y = np.array([cells, cells])
+            set_xy(mark, np.array([0.0, span]), np.array([cells, cells]))
         self.limit_labels.x = [0.02 * span] * 3
         t_clin = s["days_to_clinical"]
         with self.detect_marker.hold_sync():

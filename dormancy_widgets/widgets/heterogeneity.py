@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import heterogeneity
 from . import fmt, palette
-from .base import Explorer, band, ghost_line, label, line, make_figure
+from .base import Explorer, band, ghost_line, label, line, make_figure, set_xy
 
 __all__ = ["HeterogeneityExplorer", "display_cap", "histogram_steps"]
 
@@ -150,13 +150,9 @@ class HeterogeneityExplorer(Explorer):
             xs, ys = self._hist_scales[arm]
             xs.max = float(x[-1])
             ys.max = y_max
-            with self.hist[arm].hold_sync():
-                self.hist[arm].x = x
-                self.hist[arm].y = y
+            set_xy(self.hist[arm], x, y)
             mean = min(float(s[f"mean_{arm}"]), float(x[-1]))
-            with self.mean_lines[arm].hold_sync():
-                self.mean_lines[arm].x = np.array([mean, mean])
-                self.mean_lines[arm].y = np.array([0.0, y_max])
+            set_xy(self.mean_lines[arm], np.array([mean, mean]), np.array([0.0, y_max]))
             with self.overflow[arm].hold_sync():
                 if over:
                     # right-aligned at the edge of the overflow bin, so the label is never clipped
@@ -171,9 +167,11 @@ class HeterogeneityExplorer(Explorer):
         self.fig_parent.title = titles["parent"]
 
         share = np.atleast_1d(result.origin_share)[: int(result.params["clones"])]
-        with self.origin.hold_sync():
-            self.origin.x = 100.0 * np.arange(share.size + 1) / share.size
-            self.origin.y = 100.0 * np.concatenate([[0.0], np.minimum(np.cumsum(share), 1.0)])
+        set_xy(
+            self.origin,
+            100.0 * np.arange(share.size + 1) / share.size,
+            100.0 * np.concatenate([[0.0], np.minimum(np.cumsum(share), 1.0)]),
+        )
         self.experiment_label.value = f"Experiment {self.seed - self.first_seed + 1} (seed {self.seed})"
 
     def describe(self, result: heterogeneity.HeterogeneityResult) -> str:

@@ -173,14 +173,15 @@ class NicheExplorer(Explorer):
     def keep_run(self) -> None:
         super().keep_run()
         # the kept funnel: one grey dot on top of each organ's growing-lesion bar
-        with self.kept.hold_sync():
-            self.kept.x = np.arange(len(niche.ORGANS), dtype=float)
-            self.kept.y = np.maximum(np.asarray(self.bars.y, dtype=float)[-1], _FLOOR)
+        set_xy(
+            self.kept,
+            np.arange(len(niche.ORGANS), dtype=float),
+            np.maximum(np.asarray(self.bars.y, dtype=float)[-1], _FLOOR),
+        )
 
     def clear_kept(self) -> None:
         super().clear_kept()
-        with self.kept.hold_sync():
-            self.kept.x, self.kept.y = np.zeros(0), np.zeros(0)
+        set_xy(self.kept)
 
     def draw(self, result: niche.NicheResult) -> None:
         values = np.stack(
@@ -198,12 +199,8 @@ class NicheExplorer(Explorer):
         growing = result.growing.astype(float)
         self._days.max = day
         self._lesion_scale.max = max(5.0, float(growing.max()) * 1.3)  # room for the band label
-        with self.lines.hold_sync():
-            self.lines.x = result.t
-            self.lines.y = growing
-        with self.end_labels.hold_sync():
-            self.end_labels.x = np.full(growing.shape[0], day)
-            self.end_labels.y = growing[:, -1]
+        set_xy(self.lines, result.t, growing)
+        set_xy(self.end_labels, np.full(growing.shape[0], day), growing[:, -1])
         on, off = result.trigger_window()
         shown = off > on and on < day
         if shown:
