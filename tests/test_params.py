@@ -170,20 +170,7 @@ def test_presets_from_defaults_fill_in_and_check_the_values():
         from_defaults(PARAMS, {"wild": Preset({"r": 5.0}, "cite")})
 
 
-#: spatial's presets name only what they change: the explorer then keeps whatever the other
-#: sliders last had (``PRESETS = params.from_defaults(PARAMS, {...})`` in models/spatial.py fixes it)
-_PARTIAL_PRESETS = {"spatial"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="partial presets"))
-        if m in _PARTIAL_PRESETS
-        else m
-        for m in MECHANISMS
-    ],
-)
+@pytest.mark.parametrize("name", list(MECHANISMS))
 def test_every_preset_states_every_parameter(name):
     """Presets are complete: a preset that leaves a parameter out would let the explorer keep
     whatever value its slider last had."""

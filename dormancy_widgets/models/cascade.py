@@ -110,9 +110,10 @@ from numpy.typing import ArrayLike
 from . import solvers
 from ._util import counts_by_time as _counts
 from ._util import flatten
+from ._util import ratio as _ratio
 from ._util import scalar as _scalar
 from .base import Output, Result
-from .params import Param, Preset, batch_shape, defaults, validate, validate_time
+from .params import TEACHING, Param, Preset, batch_shape, declare, defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -175,148 +176,144 @@ MODEL_LABELS: dict[str, str] = {
     "macro_per_started": "Lesions founded by day 3 that were macroscopic by day 13 (model only)",
 }
 
-_T = "teaching choice"
 #: slider steps fine enough that the tuned four-digit rates sit on the slider grid (log
 #: sliders step in powers of ten: 1e-4 of a decade is a 0.02% change)
 _LOG_STEP = 1e-4
 _LIN_STEP = 1e-4
 
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        Param(
-            "n_cells",
-            10000.0,
-            100.0,
-            1e6,
-            unit="cells",
-            label="n_cells, injected cells",
-            doc="number of tumour cells that reach the organ at time 0",
-            log=True,
-            integer=True,
-            source=_T,
-        ),
-        Param(
-            "k_ex",
-            1.213,
-            0.01,
-            20.0,
-            unit="/day",
-            label="k_ex, extravasation rate",
-            doc="rate at which a cell arrested in a vessel crosses the vessel wall",
-            log=True,
-            step=_LOG_STEP,
-            source="tuned: 80% extravasated by day 3 (Luzzi 1998)",
-        ),
-        Param(
-            "mu_v",
-            0.2865,
-            0.001,
-            20.0,
-            unit="/day",
-            label="mu_v, death in the vessel",
-            doc="death rate of cells still arrested in a vessel",
-            log=True,
-            step=_LOG_STEP,
-            source="k_ex + mu_v = 1.5/day is a teaching choice (most cells out by day 3, Luzzi 1998)",
-        ),
-        Param(
-            "k_m",
-            0.1202,
-            1e-4,
-            10.0,
-            unit="/day",
-            label="k_m, start dividing",
-            doc="rate at which a settling single cell starts a micrometastasis",
-            log=True,
-            step=_LOG_STEP,
-            source="tuned: 1 in 40 extravasated cells have a micrometastasis (>= 4 cells) present on day 3 "
-            "(Luzzi 1998)",
-        ),
-        Param(
-            "k_q",
-            0.499,
-            1e-4,
-            10.0,
-            unit="/day",
-            label="k_q, become dormant",
-            doc="rate at which a settling single cell enters dormancy",
-            log=True,
-            step=_LOG_STEP,
-            source="tuned: 36% of injected cells solitary on day 13, most of them dormant (Luzzi 1998)",
-        ),
-        Param(
-            "mu_s",
-            0.3808,
-            1e-4,
-            10.0,
-            unit="/day",
-            label="mu_s, settling death",
-            doc="death rate of a single cell that has not yet divided or gone dormant",
-            log=True,
-            step=_LOG_STEP,
-            source="k_m + k_q + mu_s = 1/day is a teaching choice",
-        ),
-        Param(
-            "mu_q",
-            0.01,
-            1e-5,
-            1.0,
-            unit="/day",
-            label="mu_q, dormant death",
-            doc="death rate of dormant solitary cells",
-            log=True,
-            step=_LOG_STEP,
-            source=_T,
-        ),
-        Param(
-            "k_w",
-            1e-4,
-            1e-6,
-            1.0,
-            unit="/day",
-            label="k_w, awakening",
-            doc="rate at which a dormant cell wakes up and starts a micrometastasis",
-            log=True,
-            step=_LOG_STEP,
-            source=_T,
-        ),
-        Param(
-            "b",
-            1.4,
-            0.0,
-            3.0,
-            unit="/day",
-            label="b, division rate in lesions",
-            doc="rate at which each cell of a micrometastasis divides",
-            step=_LIN_STEP,
-            source="teaching choice: about one 17-hour cell cycle",
-        ),
-        Param(
-            "d",
-            0.8528,
-            0.0,
-            3.0,
-            unit="/day",
-            label="d, death rate in lesions",
-            doc="rate at which each cell of a micrometastasis dies",
-            step=_LIN_STEP,
-            source="tuned: 1 in 100 micrometastases present on day 3 macroscopic by day 13 (Luzzi 1998)",
-        ),
-        Param(
-            "N_mac",
-            1e4,
-            10.0,
-            1e9,
-            unit="cells",
-            label="N_mac, macroscopic size",
-            doc="a lesion with at least this many cells counts as a macroscopic metastasis",
-            log=True,
-            integer=True,
-            source="teaching convention: 1e4 cells, a nodule of about 0.27 mm",
-        ),
-    )
-}
+PARAMS: dict[str, Param] = declare(
+    Param(
+        "n_cells",
+        10000.0,
+        100.0,
+        1e6,
+        unit="cells",
+        label="n_cells, injected cells",
+        doc="number of tumour cells that reach the organ at time 0",
+        log=True,
+        integer=True,
+        source=TEACHING,
+    ),
+    Param(
+        "k_ex",
+        1.213,
+        0.01,
+        20.0,
+        unit="/day",
+        label="k_ex, extravasation rate",
+        doc="rate at which a cell arrested in a vessel crosses the vessel wall",
+        log=True,
+        step=_LOG_STEP,
+        source="tuned: 80% extravasated by day 3 (Luzzi 1998)",
+    ),
+    Param(
+        "mu_v",
+        0.2865,
+        0.001,
+        20.0,
+        unit="/day",
+        label="mu_v, death in the vessel",
+        doc="death rate of cells still arrested in a vessel",
+        log=True,
+        step=_LOG_STEP,
+        source="k_ex + mu_v = 1.5/day is a teaching choice (most cells out by day 3, Luzzi 1998)",
+    ),
+    Param(
+        "k_m",
+        0.1202,
+        1e-4,
+        10.0,
+        unit="/day",
+        label="k_m, start dividing",
+        doc="rate at which a settling single cell starts a micrometastasis",
+        log=True,
+        step=_LOG_STEP,
+        source="tuned: 1 in 40 extravasated cells have a micrometastasis (>= 4 cells) present on day 3 "
+        "(Luzzi 1998)",
+    ),
+    Param(
+        "k_q",
+        0.499,
+        1e-4,
+        10.0,
+        unit="/day",
+        label="k_q, become dormant",
+        doc="rate at which a settling single cell enters dormancy",
+        log=True,
+        step=_LOG_STEP,
+        source="tuned: 36% of injected cells solitary on day 13, most of them dormant (Luzzi 1998)",
+    ),
+    Param(
+        "mu_s",
+        0.3808,
+        1e-4,
+        10.0,
+        unit="/day",
+        label="mu_s, settling death",
+        doc="death rate of a single cell that has not yet divided or gone dormant",
+        log=True,
+        step=_LOG_STEP,
+        source="k_m + k_q + mu_s = 1/day is a teaching choice",
+    ),
+    Param(
+        "mu_q",
+        0.01,
+        1e-5,
+        1.0,
+        unit="/day",
+        label="mu_q, dormant death",
+        doc="death rate of dormant solitary cells",
+        log=True,
+        step=_LOG_STEP,
+        source=TEACHING,
+    ),
+    Param(
+        "k_w",
+        1e-4,
+        1e-6,
+        1.0,
+        unit="/day",
+        label="k_w, awakening",
+        doc="rate at which a dormant cell wakes up and starts a micrometastasis",
+        log=True,
+        step=_LOG_STEP,
+        source=TEACHING,
+    ),
+    Param(
+        "b",
+        1.4,
+        0.0,
+        3.0,
+        unit="/day",
+        label="b, division rate in lesions",
+        doc="rate at which each cell of a micrometastasis divides",
+        step=_LIN_STEP,
+        source="teaching choice: about one 17-hour cell cycle",
+    ),
+    Param(
+        "d",
+        0.8528,
+        0.0,
+        3.0,
+        unit="/day",
+        label="d, death rate in lesions",
+        doc="rate at which each cell of a micrometastasis dies",
+        step=_LIN_STEP,
+        source="tuned: 1 in 100 micrometastases present on day 3 macroscopic by day 13 (Luzzi 1998)",
+    ),
+    Param(
+        "N_mac",
+        1e4,
+        10.0,
+        1e9,
+        unit="cells",
+        label="N_mac, macroscopic size",
+        doc="a lesion with at least this many cells counts as a macroscopic metastasis",
+        log=True,
+        integer=True,
+        source="teaching convention: 1e4 cells, a nodule of about 0.27 mm",
+    ),
+)
 
 _DEFAULTS = defaults(PARAMS)
 
@@ -473,10 +470,8 @@ class CascadeResult(_CellCounts, Result):
             "arrested": _scalar(self.arrested[..., i] / n),
             "dead": _scalar(self.dead[..., i] / n),
         }
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(self.started[..., i] > 0, self.lost[..., i] / self.started[..., i], np.nan)
         #: lesions that died out, as a share of those founded (nan if none was founded)
-        out["share_lesions_lost"] = _scalar(share)
+        out["share_lesions_lost"] = _scalar(_ratio(self.lost[..., i], self.started[..., i]))
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -896,8 +891,7 @@ def luzzi_fractions(result: CascadeResult | None = None, **params: Any) -> dict[
         dor13, mac13 = result.dormant[..., i13] / n, result.macro[..., i13] / n
 
     def ratio(a: Any, b: Any) -> Any:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return _scalar(np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan))
+        return _scalar(_ratio(a, b))
 
     return {
         "extravasated_day3": _scalar(ext3),

@@ -101,9 +101,19 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import units
-from ._util import scalar
+from ._util import ratio, scalar
 from .base import Output, Result
-from .params import Param, Preset, batch_shape, defaults, validate, validate_seed, validate_time
+from .params import (
+    TEACHING,
+    Param,
+    Preset,
+    batch_shape,
+    declare,
+    defaults,
+    validate,
+    validate_seed,
+    validate_time,
+)
 from .solvers import rk4
 
 __all__ = [
@@ -202,157 +212,153 @@ KINDS = ("stable focus", "stable node", "saddle", "unstable focus", "unstable no
 ROLES = ("tumour-free", "dormant", "threshold", "large tumour", "unstable")
 
 _BIOMODELS = "Kuznetsov et al. 1994 fit, BioModels BIOMD0000000762"
-_TEACHING = "teaching choice"
 
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        Param(
-            "s",
-            1.3e4,
-            1e3,
-            1e5,
-            unit="cells/day",
-            label="s, effector supply",
-            doc="effector cells arriving per day regardless of the tumour",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "p",
-            0.1245,
-            0.0,
-            0.5,
-            unit="/day",
-            label="p, recruitment by tumour",
-            doc="maximal rate at which the tumour stimulates effector proliferation",
-            source=_BIOMODELS,
-        ),
-        Param(
-            "g",
-            2.019e7,
-            1e6,
-            1e9,
-            unit="cells",
-            label="g, half-saturation",
-            doc="tumour size at which recruitment is half its maximum",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "m",
-            3.422e-10,
-            3.4e-11,
-            1.7e-9,
-            unit="/cell/day",
-            label="m, effector inactivation",
-            doc="rate at which tumour cells inactivate the effector cells they meet",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "d",
-            0.0412,
-            0.005,
-            0.5,
-            unit="/day",
-            label="d, effector death",
-            doc="per-cell rate at which effector cells die or leave",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "a",
-            0.18,
-            0.05,
-            0.5,
-            unit="/day",
-            label="a, tumour growth",
-            doc="tumour growth rate while small, without immunity",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "b",
-            2.0e-9,
-            5e-10,
-            1e-8,
-            unit="/cell",
-            label="b, 1/capacity",
-            doc="inverse of the largest tumour the host supports (capacity 1/b)",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "n",
-            1.101e-7,
-            1e-8,
-            1e-6,
-            unit="/cell/day",
-            label="n, killing rate",
-            doc="rate at which one effector cell kills tumour cells (mass action)",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "E0",
-            3.2e5,
-            1e4,
-            1e7,
-            unit="cells",
-            label="E0, starting effectors",
-            doc="effector cells on day 0",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "T0",
-            5e6,
-            1.0,
-            1e9,
-            unit="cells",
-            label="T0, starting tumour",
-            doc="tumour cells on day 0 (the inoculum)",
-            log=True,
-            source=_BIOMODELS,
-        ),
-        Param(
-            "c",
-            0.0,
-            0.0,
-            10.0,
-            unit="per 10⁶ effectors",
-            label="c, cytostatic arrest",
-            doc="cell-cycle arrest of tumour cells by the immune response: a share cE/(10⁶ + cE) "
-            "of them does not divide (0: none, Kuznetsov et al.'s model)",
-            source="BCL1 dormant cells mostly in cell-cycle arrest (Uhr et al. 1991, Cancer Res "
-            "51:5045s; Vitetta et al. 1997, Blood 89:4425); its size is a teaching choice",
-            step=0.01,
-        ),
-        Param(
-            "t_supp",
-            300.0,
-            0.0,
-            2000.0,
-            unit="days",
-            label="t_supp, suppression starts",
-            doc="day from which immunosuppression cuts effector recruitment",
-            source=_TEACHING,
-            step=10.0,
-        ),
-        Param(
-            "supp",
-            0.0,
-            0.0,
-            1.0,
-            unit="",
-            label="supp, suppression strength",
-            doc="dimensionless fraction by which suppression cuts the recruitment p (0: none)",
-            source=_TEACHING + "; stands in for the T-cell and IFN-γ depletion of Koebel et al. 2007",
-            step=0.01,
-        ),
-    )
-}
+PARAMS: dict[str, Param] = declare(
+    Param(
+        "s",
+        1.3e4,
+        1e3,
+        1e5,
+        unit="cells/day",
+        label="s, effector supply",
+        doc="effector cells arriving per day regardless of the tumour",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "p",
+        0.1245,
+        0.0,
+        0.5,
+        unit="/day",
+        label="p, recruitment by tumour",
+        doc="maximal rate at which the tumour stimulates effector proliferation",
+        source=_BIOMODELS,
+    ),
+    Param(
+        "g",
+        2.019e7,
+        1e6,
+        1e9,
+        unit="cells",
+        label="g, half-saturation",
+        doc="tumour size at which recruitment is half its maximum",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "m",
+        3.422e-10,
+        3.4e-11,
+        1.7e-9,
+        unit="/cell/day",
+        label="m, effector inactivation",
+        doc="rate at which tumour cells inactivate the effector cells they meet",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "d",
+        0.0412,
+        0.005,
+        0.5,
+        unit="/day",
+        label="d, effector death",
+        doc="per-cell rate at which effector cells die or leave",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "a",
+        0.18,
+        0.05,
+        0.5,
+        unit="/day",
+        label="a, tumour growth",
+        doc="tumour growth rate while small, without immunity",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "b",
+        2.0e-9,
+        5e-10,
+        1e-8,
+        unit="/cell",
+        label="b, 1/capacity",
+        doc="inverse of the largest tumour the host supports (capacity 1/b)",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "n",
+        1.101e-7,
+        1e-8,
+        1e-6,
+        unit="/cell/day",
+        label="n, killing rate",
+        doc="rate at which one effector cell kills tumour cells (mass action)",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "E0",
+        3.2e5,
+        1e4,
+        1e7,
+        unit="cells",
+        label="E0, starting effectors",
+        doc="effector cells on day 0",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "T0",
+        5e6,
+        1.0,
+        1e9,
+        unit="cells",
+        label="T0, starting tumour",
+        doc="tumour cells on day 0 (the inoculum)",
+        log=True,
+        source=_BIOMODELS,
+    ),
+    Param(
+        "c",
+        0.0,
+        0.0,
+        10.0,
+        unit="per 10⁶ effectors",
+        label="c, cytostatic arrest",
+        doc="cell-cycle arrest of tumour cells by the immune response: a share cE/(10⁶ + cE) "
+        "of them does not divide (0: none, Kuznetsov et al.'s model)",
+        source="BCL1 dormant cells mostly in cell-cycle arrest (Uhr et al. 1991, Cancer Res "
+        "51:5045s; Vitetta et al. 1997, Blood 89:4425); its size is a teaching choice",
+        step=0.01,
+    ),
+    Param(
+        "t_supp",
+        300.0,
+        0.0,
+        2000.0,
+        unit="days",
+        label="t_supp, suppression starts",
+        doc="day from which immunosuppression cuts effector recruitment",
+        source=TEACHING,
+        step=10.0,
+    ),
+    Param(
+        "supp",
+        0.0,
+        0.0,
+        1.0,
+        unit="",
+        label="supp, suppression strength",
+        doc="dimensionless fraction by which suppression cuts the recruitment p (0: none)",
+        source=TEACHING + "; stands in for the T-cell and IFN-γ depletion of Koebel et al. 2007",
+        step=0.01,
+    ),
+)
 
 #: the published fit and no suppression: every default
 _PUBLISHED = defaults(PARAMS)
@@ -607,9 +613,8 @@ class ImmuneResult(Result):
         lam = pick(eq.eigenvalues, kk[..., None], axis=-2)[..., 0, :]
         im = np.abs(lam.imag).max(axis=-1)
         re = np.abs(lam.real).min(axis=-1)
-        with np.errstate(divide="ignore"):
-            period = np.where(any_stable & (im > 0), 2.0 * np.pi / np.where(im > 0, im, 1.0), np.inf)
-            damping = np.where(any_stable & (re > 0), 1.0 / np.where(re > 0, re, 1.0), np.inf)
+        period = ratio(2.0 * np.pi, im, where=any_stable & (im > 0), fill=np.inf)
+        damping = ratio(1.0, re, where=any_stable & (re > 0), fill=np.inf)
         d_min = pick(dist, kk, axis=-1)[..., 0]
         E_dorm, T_dorm = eq.by_role("dormant")
         escaped = role == "large tumour"

@@ -98,7 +98,7 @@ from . import cascade
 from ._util import flatten
 from ._util import scalar as _scalar
 from .base import Output, Result
-from .params import Param, Preset, batch_shape, defaults, validate, validate_time
+from .params import TEACHING, Param, Preset, batch_shape, declare, defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -157,7 +157,6 @@ _SERIAL: dict[str, tuple[int, ...]] = {
 SEER_BREAST: dict[str, int] = {"bone": 8848, "lung": 4167, "liver": 3434, "brain": 1000}
 SEER_CITATION = "Wu et al. 2017, Oncotarget 8:27990 (SEER, 243,896 patients; metastases at diagnosis)"
 
-_T = "teaching choice"
 
 #: lesions are followed exactly up to 1e9 cells (about 1 cm^3, a clinically detectable
 #: tumour) and held there: every question here is answered below it, and it keeps one exact
@@ -189,87 +188,84 @@ def _shared(name: str) -> Param:
     return replace(p, source=f"lesson 05 reference soil: {p.source}")
 
 
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        # lesson 05's cell count (range, default, slider), counted where the cells start here
-        replace(
-            cascade.PARAMS["n_cells"],
-            label="n_cells, shed cells",
-            doc="number of tumour cells that leave the primary tumour into the blood at time 0",
+PARAMS: dict[str, Param] = declare(
+    # lesson 05's cell count (range, default, slider), counted where the cells start here
+    replace(
+        cascade.PARAMS["n_cells"],
+        label="n_cells, shed cells",
+        doc="number of tumour cells that leave the primary tumour into the blood at time 0",
+    ),
+    Param(
+        "route",
+        "vena_cava",
+        label="route, where the primary drains",
+        doc=(
+            "the capillary beds a cell meets first: vena_cava (lungs first, e.g. breast), "
+            "portal_vein (liver, then lungs, e.g. colorectal), arterial (e.g. lung primary), "
+            "equal (every organ gets the same cells, Hart & Fidler 1980)"
         ),
-        Param(
-            "route",
-            "vena_cava",
-            label="route, where the primary drains",
-            doc=(
-                "the capillary beds a cell meets first: vena_cava (lungs first, e.g. breast), "
-                "portal_vein (liver, then lungs, e.g. colorectal), arterial (e.g. lung primary), "
-                "equal (every organ gets the same cells, Hart & Fidler 1980)"
-            ),
-            choices=ROUTES,
-            source="Ewing 1928 [sec]; Hart & Fidler 1980 (equal delivery to grafts) [src, abstract]",
-        ),
-        Param(
-            "arrest",
-            0.9,
-            0.05,
-            1.0,
-            unit="",
-            label="arrest, chance to stop in a capillary bed",
-            doc="dimensionless: chance that a cell reaching a capillary bed stops there (x organ factor)",
-            step=1e-3,
-            source="teaching choice: most cells stop in the first bed (Chambers et al. 2002)",
-        ),
-        *(_soil_param(o) for o in ORGANS),
-        Param(
-            "k_nk",
-            0.0,
-            0.0,
-            5.0,
-            unit="/day",
-            label="k_nk, immune pruning of single cells",
-            doc="rate at which immune cells (e.g. NK cells) kill settling single cells; dormant cells escape",
-            step=1e-3,
-            source="teaching choice; dormant cells evade NK cells (Malladi et al. 2016)",
-        ),
-        Param(
-            "t_trig",
-            45.0,
-            0.0,
-            365.0,
-            unit="days",
-            label="t_trig, trigger starts",
-            doc="day on which the reactivation trigger (inflammation, niche disruption) begins",
-            step=0.5,
-            source=_T,
-        ),
-        Param(
-            "dur_trig",
-            10.0,
-            0.0,
-            90.0,
-            unit="days",
-            label="dur_trig, trigger lasts",
-            doc="how many days the trigger raises the wake-up rate",
-            step=0.5,
-            source=_T,
-        ),
-        Param(
-            "fold_trig",
-            1.0,
-            1.0,
-            1000.0,
-            unit="",
-            label="fold_trig, wake-up × during trigger",
-            doc="dimensionless: factor on the wake-up rate of dormant cells during the trigger (1: none)",
-            log=True,
-            step=1e-3,
-            source="teaching choice (Ghajar et al. 2013: sprouting vessels end niche quiescence)",
-        ),
-        *(_shared(n) for n in ("k_ex", "mu_v", "k_m", "k_q", "mu_s", "mu_q", "k_w", "b", "d", "N_mac")),
-    )
-}
+        choices=ROUTES,
+        source="Ewing 1928 [sec]; Hart & Fidler 1980 (equal delivery to grafts) [src, abstract]",
+    ),
+    Param(
+        "arrest",
+        0.9,
+        0.05,
+        1.0,
+        unit="",
+        label="arrest, chance to stop in a capillary bed",
+        doc="dimensionless: chance that a cell reaching a capillary bed stops there (x organ factor)",
+        step=1e-3,
+        source="teaching choice: most cells stop in the first bed (Chambers et al. 2002)",
+    ),
+    *(_soil_param(o) for o in ORGANS),
+    Param(
+        "k_nk",
+        0.0,
+        0.0,
+        5.0,
+        unit="/day",
+        label="k_nk, immune pruning of single cells",
+        doc="rate at which immune cells (e.g. NK cells) kill settling single cells; dormant cells escape",
+        step=1e-3,
+        source="teaching choice; dormant cells evade NK cells (Malladi et al. 2016)",
+    ),
+    Param(
+        "t_trig",
+        45.0,
+        0.0,
+        365.0,
+        unit="days",
+        label="t_trig, trigger starts",
+        doc="day on which the reactivation trigger (inflammation, niche disruption) begins",
+        step=0.5,
+        source=TEACHING,
+    ),
+    Param(
+        "dur_trig",
+        10.0,
+        0.0,
+        90.0,
+        unit="days",
+        label="dur_trig, trigger lasts",
+        doc="how many days the trigger raises the wake-up rate",
+        step=0.5,
+        source=TEACHING,
+    ),
+    Param(
+        "fold_trig",
+        1.0,
+        1.0,
+        1000.0,
+        unit="",
+        label="fold_trig, wake-up × during trigger",
+        doc="dimensionless: factor on the wake-up rate of dormant cells during the trigger (1: none)",
+        log=True,
+        step=1e-3,
+        source="teaching choice (Ghajar et al. 2013: sprouting vessels end niche quiescence)",
+    ),
+    *(_shared(n) for n in ("k_ex", "mu_v", "k_m", "k_q", "mu_s", "mu_q", "k_w", "b", "d", "N_mac")),
+)
 
 _DEFAULTS = defaults(PARAMS)
 

@@ -102,7 +102,7 @@ import numpy as np
 
 from ._util import scalar
 from .base import Output, Result
-from .params import Param, Preset, validate, validate_time
+from .params import Param, Preset, declare, from_defaults, validate, validate_time
 from .params import rng as make_rng
 
 __all__ = [
@@ -162,8 +162,8 @@ DORMANT_WINDOW = 20.0
 
 _SEC = "Thomlinson & Gray 1955, Br J Cancer 9:539 (oxygen reach ~100–200 µm) [sec]"
 
-PARAMS: dict[str, Param] = {
-    "r": Param(
+PARAMS: dict[str, Param] = declare(
+    Param(
         "r",
         0.8,
         0.1,
@@ -174,7 +174,7 @@ PARAMS: dict[str, Param] = {
         source="teaching choice: a cell cycle of about a day; Naumov 2006 found similar "
         "proliferation in angiogenic and non-angiogenic cells [src, abstract]",
     ),
-    "a": Param(
+    Param(
         "a",
         0.02,
         0.0,
@@ -185,7 +185,7 @@ PARAMS: dict[str, Param] = {
         source="teaching choice; dormant lesions show >3x the apoptosis of growing ones "
         "(Holmgren 1995, Nat Med 1:149) [src, abstract]",
     ),
-    "d_O2": Param(
+    Param(
         "d_O2",
         150.0,
         80.0,
@@ -195,7 +195,7 @@ PARAMS: dict[str, Param] = {
         doc="distance from a vessel at which oxygen in tumour tissue falls to the anoxic level",
         source=_SEC,
     ),
-    "lysis": Param(
+    Param(
         "lysis",
         0.02,
         0.01,
@@ -207,7 +207,7 @@ PARAMS: dict[str, Param] = {
         source="teaching choice, set with a so that the avascular plateau falls in the "
         "1–2 mm band of Folkman & Hochberg 1973 [sec]",
     ),
-    "spacing": Param(
+    Param(
         "spacing",
         100.0,
         60.0,
@@ -217,7 +217,7 @@ PARAMS: dict[str, Param] = {
         doc="distance between the host's capillaries around the lesion",
         source="teaching choice: tissue capillaries lie tens to a few hundred µm apart [unverified]",
     ),
-    "switch_rate": Param(
+    Param(
         "switch_rate",
         0.0,
         0.0,
@@ -229,7 +229,7 @@ PARAMS: dict[str, Param] = {
         source="teaching choice; non-angiogenic breast cancer cells switched after a mean "
         "of 119 days in mice (Naumov 2006, J Natl Cancer Inst 98:316) [src, abstract]",
     ),
-    "v_sprout": Param(
+    Param(
         "v_sprout",
         20.0,
         0.0,
@@ -239,7 +239,7 @@ PARAMS: dict[str, Param] = {
         doc="speed at which a new vessel tip grows towards hypoxic tissue after the switch",
         source="teaching choice: sprouts extend tens of µm a day [unverified]",
     ),
-    "kill": Param(
+    Param(
         "kill",
         0.0,
         0.0,
@@ -249,36 +249,39 @@ PARAMS: dict[str, Param] = {
         doc="extra death rate of living tumour cells that touch host tissue",
         source="teaching choice (lesson 04 treats immune control in detail)",
     ),
-}
+)
 
-PRESETS: dict[str, Preset] = {
-    "no_switch": Preset(
-        values={"switch_rate": 0.0},
-        citation="Folkman & Hochberg 1973, J Exp Med 138:745 (avascular plateau at 1–2 mm) "
-        "[sec]; Thomlinson & Gray 1955, Br J Cancer 9:539 [sec]",
-        description="A non-angiogenic lesion: it grows until oxygen runs short, then holds "
-        "its size with a necrotic core, dividing and dying in balance.",
-    ),
-    "switch": Preset(
-        values={"switch_rate": 0.03},
-        citation="Hanahan & Folkman 1996, Cell 86:353 (the angiogenic switch) [sec]; "
-        "Naumov 2006, J Natl Cancer Inst 98:316 [src, abstract]",
-        description="The same lesion, now able to switch: once hypoxic it switches at 3% a "
-        "day, new vessels grow into the core and the lesion grows again.",
-    ),
-    "slow_switch": Preset(
-        values={"switch_rate": 0.008},
-        citation="Naumov 2006, J Natl Cancer Inst 98:316: non-angiogenic breast cancer "
-        "cells switched after months (mean 119 days) [src, abstract]",
-        description="A rare switch: most lesions stay dormant for months first.",
-    ),
-    "immune_rim": Preset(
-        values={"switch_rate": 0.0, "kill": 0.3},
-        citation="Teaching scenario: immune killing at the rim added to the avascular "
-        "lesion (Udagawa 2008, APMIS 116:615: dormancy mechanisms acting together) [sec]",
-        description="Oxygen limits the lesion, and immune cells kill at its rim.",
-    ),
-}
+PRESETS: dict[str, Preset] = from_defaults(
+    PARAMS,
+    {
+        "no_switch": Preset(
+            values={"switch_rate": 0.0},
+            citation="Folkman & Hochberg 1973, J Exp Med 138:745 (avascular plateau at 1–2 mm) "
+            "[sec]; Thomlinson & Gray 1955, Br J Cancer 9:539 [sec]",
+            description="A non-angiogenic lesion: it grows until oxygen runs short, then holds "
+            "its size with a necrotic core, dividing and dying in balance.",
+        ),
+        "switch": Preset(
+            values={"switch_rate": 0.03},
+            citation="Hanahan & Folkman 1996, Cell 86:353 (the angiogenic switch) [sec]; "
+            "Naumov 2006, J Natl Cancer Inst 98:316 [src, abstract]",
+            description="The same lesion, now able to switch: once hypoxic it switches at 3% a "
+            "day, new vessels grow into the core and the lesion grows again.",
+        ),
+        "slow_switch": Preset(
+            values={"switch_rate": 0.008},
+            citation="Naumov 2006, J Natl Cancer Inst 98:316: non-angiogenic breast cancer "
+            "cells switched after months (mean 119 days) [src, abstract]",
+            description="A rare switch: most lesions stay dormant for months first.",
+        ),
+        "immune_rim": Preset(
+            values={"switch_rate": 0.0, "kill": 0.3},
+            citation="Teaching scenario: immune killing at the rim added to the avascular "
+            "lesion (Udagawa 2008, APMIS 116:615: dormancy mechanisms acting together) [sec]",
+            description="Oxygen limits the lesion, and immune cells kill at its rim.",
+        ),
+    },
+)
 
 STOCHASTIC = True
 #: four months of daily frames: long enough for the plateau and a switch
