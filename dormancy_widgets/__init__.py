@@ -7,6 +7,7 @@ widgets; import ``dormancy_widgets.models`` alone for headless use.
 
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from . import registry
 
@@ -16,7 +17,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # explorers are imported lazily so that `import dormancy_widgets.models` stays widget-free
     widgets = import_module(".widgets", __name__)
     if name in widgets.__all__:
