@@ -22,9 +22,10 @@ on a shared machine disturbs far less than wall-clock time; batch and loop are m
 the same run, so their ratio is what counts.
 
 To show what bounds the ratio, it also prints the batch's passes of the solver loop, the
-steps per run and the cost of a pass, the steps ``solve_ivp`` takes per run at its defaults,
-and a like-for-like ratio: ``solve_ivp`` (RK45) at rtol = atol = ``LIKE_TOL``, a tolerance
-that meets the 1e-6 target, on the first ``LIKE_SUBSET`` runs.
+steps per run and the cost of a pass (and of a pass on a batch of ``SMALL`` runs: the fixed
+part), the steps ``solve_ivp`` takes per run at its defaults, and a like-for-like ratio:
+``solve_ivp`` (RK45) at rtol = atol = ``LIKE_TOL``, a tolerance that meets the 1e-6 target
+on most runs (its error is printed), on the first ``LIKE_SUBSET`` runs.
 
 Prints the four ratios (untreated/treated, near the fit/full ranges) against the 400x target,
 and what bounds them where they fall short (``BOUND``).
@@ -46,6 +47,7 @@ from dormancy_widgets.models import angiogenic, solvers
 N = 1000
 SUBSET = 50
 LIKE_SUBSET = 10
+SMALL = 10
 LIKE_TOL = 1e-8
 SEED = 2024
 T = np.linspace(0.0, 60.0, 241)
@@ -188,6 +190,8 @@ def _loop(q: dict[str, Any], ref: np.ndarray, **kw: Any) -> tuple[float, float, 
 def measure_half(p: dict[str, Any], subset: int) -> dict[str, float]:
     """Batch time, scaled loop time, both errors and what bounds the ratio, for ``N`` runs."""
     t_batch, run, sol = _time_batch(p)
+    # the fixed cost of a pass: the same solver loop on a batch of SMALL runs
+    t_small, _, sol_small = _time_batch({k: v[:SMALL] for k, v in p.items()})
     t_loop = t_like = 0.0
     err_batch = err_loop = err_like = 0.0
     failures = nfev = nfev_like = 0
@@ -222,6 +226,7 @@ def measure_half(p: dict[str, Any], subset: int) -> dict[str, float]:
         "steps_max": float(steps.max()),
         "us_per_pass": 1e6 * t_batch / sol.passes,
         "ns_per_run_step": 1e9 * t_batch / steps.sum(),
+        "us_per_pass_small": 1e6 * t_small / sol_small.passes,
         # RK45 (FSAL) evaluates f six times a step, after one start-up evaluation
         "loop_steps_mean": (nfev / subset - 2) / 6,
         "loop_us_per_eval": 1e6 * t_loop / nfev,
@@ -259,6 +264,10 @@ def measure(label: str, draw: Any, seed: int = SEED, subset: int = SUBSET) -> di
             f"{r['us_per_pass']:.0f} µs a pass, {r['ns_per_run_step']:.0f} ns a run-step"
         )
         print(
+            f"    fixed cost:        {r['us_per_pass_small']:.0f} µs a pass for a batch of {SMALL} "
+            "(numpy's per-call overhead: the same numpy calls whatever the batch size)"
+        )
+        print(
             f"    loop work:         solve_ivp's defaults take {r['loop_steps_mean']:.0f} steps a run "
             f"({r['loop_us_per_eval']:.0f} µs an evaluation of f)"
         )
@@ -283,19 +292,21 @@ BOUND = """
 What bounds the ratio where it is below the target (the figures are printed above):
 - The batch's cost is its passes times the cost of a pass. A pass advances every unfinished
   run by one step, so the passes are the slowest run's steps, and a pass costs a fixed
-  overhead (about a hundred numpy calls, whatever the batch size) plus the work on the runs
-  still going. Untreated runs need 100-300 steps for 1e-6; under daily doses 1,000-2,400,
-  because after every dose ln(V/K) follows a new balance at the drug's kill rate e g
-  (20-80 /day): a transient a tenth of a day long that any method must resolve.
+  overhead (a couple of hundred numpy calls, whatever the batch size: the "fixed cost" line,
+  a third to a half of a pass at 1,000 runs) plus the work on the runs still going (the
+  same calls on longer arrays, a few hundred ns a run-step). Untreated runs
+  need 100-300 steps for 1e-6; under daily doses 1,000-2,400, because after every dose
+  ln(V/K) follows a new balance at the drug's kill rate e g (20-80 /day): a transient a
+  tenth of a day long that any method must resolve.
 - The steps are set by accuracy, not by stiffness: on the same runs at a tolerance that
-  meets 1e-6 (measured on a few runs of each regime), scipy's implicit Radau (order 5)
-  and BDF take as many steps as RK45 or more, and DOP853 (order 8) about half as many at
-  twice the evaluations a step. A stiff method
-  (the Rosenbrock 2(3) pair in solvers.py) is second order and takes more steps, not fewer.
-- solve_ivp at its defaults takes a few dozen steps a run and misses 1e-6 by orders of
-  magnitude (per cent errors untreated; overflow on stiff treated runs). Asked for the same
-  accuracy it takes about as many steps as the batch takes passes; that like-for-like ratio
-  is printed for each half."""
+  meets 1e-6 (measured on a few runs of each regime), scipy's implicit Radau (order 5) and
+  BDF take as many steps as RK45 or more, and DOP853 (order 8) about half as many at twice
+  the evaluations a step. The stiff Rosenbrock 2(3) pair in solvers.py is second order: at
+  1e-6 it takes more steps, not fewer.
+- solve_ivp at its defaults takes fewer steps (the "loop work" line) and misses 1e-6 by
+  orders of magnitude (per cent errors untreated; overflow on stiff treated runs). Asked
+  for the accuracy the batch delivers, it takes about as many steps a run as the batch's
+  runs do; that like-for-like ratio is printed for each half."""
 
 
 def main() -> dict[str, Any]:
