@@ -16,6 +16,7 @@ import dataclasses
 import math
 import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 import bqplot as bq
@@ -45,7 +46,7 @@ def fmt_mm3(v: float) -> str:
     return "less than one cell"
 
 
-def _schedule_words(p: dict[str, Any]) -> str:
+def _schedule_words(p: Mapping[str, Any]) -> str:
     drug = str(p["drug"])
     n = int(p["n_doses"])
     if drug == "none" or float(p["dose"]) == 0 or n == 0:
@@ -203,7 +204,7 @@ class AngiogenicExplorer(Explorer):
         self.axes.attach(fig_t, fig_p)
         return [fig_t, fig_p]
 
-    def run(self, params: dict[str, Any]) -> angiogenic.AngiogenicResult:
+    def run(self, params: Mapping[str, Any]) -> angiogenic.AngiogenicResult:
         """The current settings; the same tumour untreated (the faded reference) follows in
         ``draw``, after this run's own curves have been sent to the page.
 
@@ -231,7 +232,7 @@ class AngiogenicExplorer(Explorer):
         if key in self._runs:
             self._runs.move_to_end(key)
             return self._runs[key]
-        result = angiogenic.simulate(self.t, view=True, **params)
+        result = angiogenic.simulate(self.times(), view=True, **params)
         self.model_runs += 1
         self._runs[key] = result
         while len(self._runs) > _KEEP:
