@@ -37,6 +37,7 @@ import ipywidgets as widgets
 
 from .models.params import param_table as _rows
 from .models.params import validate as _validate
+from .widgets import fmt
 
 __all__ = [
     "Challenge",
@@ -122,15 +123,14 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 
 
 def format_number(x: Any, unit: str = "") -> str:
-    """A number as a student writes it: 598, 29.9, 12,300, 3 × 10¹², with its unit.
+    """A number as a student writes it, with its unit: 598, 29.9, 12,300, 3×10¹², 10⁹.
 
-    Three significant figures; thousands separators from 1,000 to below ten million; powers
-    of ten above. Text is returned unchanged.
+    Three significant figures in the explorers' style (``widgets.fmt.number``); an exact power
+    of ten is written bare (10⁹); an infinite time is "never". Text is returned unchanged.
     """
     u = f" {unit}" if unit else ""
     if isinstance(x, str):
@@ -139,35 +139,19 @@ def format_number(x: Any, unit: str = "") -> str:
         v = float(x)
     except (TypeError, ValueError):
         return str(x) + u
-    if math.isnan(v):
-        return "not a number"
-    if math.isinf(v):
-        return ("never" if unit in ("days", "years", "months") else "∞") if v > 0 else "−∞"
-    a = abs(v)
-    if a == 0:
-        return "0" + u
-    if a >= 1e7 or a < 1e-3:
-        exp = math.floor(math.log10(a))
-        mant = v / 10**exp
-        if round(mant, 2) in (1.0, -1.0):
-            text = ("−" if v < 0 else "") + "10" + str(exp).translate(_SUPERSCRIPT)
-        else:
-            text = f"{mant:.3g} × 10" + str(exp).translate(_SUPERSCRIPT)
-        return text + u
-    if a >= 1000:
-        rounded = round(v, -(math.floor(math.log10(a)) - 2))  # three significant figures
-        return f"{rounded:,.0f}" + u
-    return f"{v:.3g}" + u
+    if math.isinf(v) and v > 0 and unit in ("days", "years", "months"):
+        return "never"
+    text = fmt.number(v, 3)
+    if math.isfinite(v) and v != 0:
+        exp = math.floor(math.log10(abs(v)))
+        if text.endswith("×" + fmt.power_of_ten(exp)) and text.lstrip("−").startswith("1×"):
+            text = ("−" if v < 0 else "") + fmt.power_of_ten(exp)
+    return text + u
 
 
 def _pct(fraction: float) -> str:
-    """0.111 -> '11%', 0.025 -> '2.5%', 0.005 -> '0.5%'."""
-    p = 100.0 * abs(fraction)
-    if p >= 9.95:
-        return f"{round(p):,d}%"
-    if p == 0:
-        return "0%"
-    return f"{float(f'{p:.2g}'):g}%"
+    """The size of a difference as a percentage (``widgets.fmt.percent`` of its magnitude)."""
+    return fmt.percent(abs(fraction))
 
 
 def how_far(given: float, actual: float) -> str:

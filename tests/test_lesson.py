@@ -152,7 +152,7 @@ def test_how_far_off_in_words():
 def test_numbers_are_written_as_students_write_them():
     f = lesson.format_number
     assert f(12345.0) == "12,300" and f(6130.0, "mm³") == "6,130 mm³" and f(598.0) == "598"
-    assert f(29.94) == "29.9" and f(3e12) == "3 × 10¹²" and f(1e9) == "10⁹" and f(0.0002) == "2 × 10⁻⁴"
+    assert f(29.94) == "29.9" and f(3e12) == "3×10¹²" and f(1e9) == "10⁹" and f(0.0002) == "2×10⁻⁴"
 
 
 def test_reproduce_states_agreement_and_tolerance_readably():
