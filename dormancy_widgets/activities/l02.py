@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..models import cellcycle
+from ..widgets import fmt
 from . import Ask, Goal
 
 EXPLORER = "CellularDormancyExplorer"
@@ -143,7 +144,7 @@ def few_cells(seed: int = 2, lesions: int = 2000, cells: int = 10, days: float =
     return (
         f"{lesions:,} dormant lesions of {cells} cells, followed for {days / 365:.0f} years: on average "
         f"they hold {s['mean_living_final']:.1f} cells (they started with {cells}), but the median lesion "
-        f"holds {s['median_living_final']:.0f}, {100 * s['extinct_share']:.0f}% have died out and "
+        f"holds {s['median_living_final']:.0f}, {fmt.percent(s['extinct_share'])} have died out and "
         f"{_share(s['escaped_share'])} grown past 1,000 cells. On average the lesions hold their size; "
         "one by one, chance decides."
     )
@@ -152,4 +153,4 @@ def few_cells(seed: int = 2, lesions: int = 2000, cells: int = 10, days: float =
 def _share(x: float) -> str:
     if x == 0:
         return "none has"
-    return f"{100 * x:.1g}% have" if x < 0.01 else f"{100 * x:.0f}% have"
+    return f"{fmt.percent(x)} have"

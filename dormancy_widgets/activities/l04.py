@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..models import immune
+from ..widgets import fmt
 from . import Ask, Goal
 
 EXPLORER = "ImmuneExplorer"
@@ -86,16 +87,16 @@ def _release(ex: Any) -> tuple[bool, str]:
     cut = float(p["supp"])
     if has_dormant_state(**p):
         return False, (
-            f"A cut of {100 * cut:.0f}% leaves a dormant state on the plane (read the readout): "
+            f"A cut of {fmt.percent(cut)} leaves a dormant state on the plane (read the readout): "
             "cut recruitment more."
         )
     smaller = round(cut - SUPP_STEP, 2)
     if smaller >= 0 and not has_dormant_state(**{**p, "supp": smaller}):
         return False, (
-            f"The dormant state is gone at {100 * cut:.0f}%, but a smaller cut removes it too: lower supp."
+            f"The dormant state is gone at {fmt.percent(cut)}, but a smaller cut removes it too: lower supp."
         )
     return True, (
-        f"{100 * cut:.0f}% is the smallest cut that removes the dormant state: the stable focus "
+        f"{fmt.percent(cut)} is the smallest cut that removes the dormant state: the stable focus "
         "has met the saddle and both have vanished."
     )
 

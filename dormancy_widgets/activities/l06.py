@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from ..models import heterogeneity
+from ..widgets import fmt
 from . import Ask, Goal
 
 EXPLORER = "HeterogeneityExplorer"
@@ -88,7 +89,7 @@ def _half_from_variants(ex: Any) -> tuple[bool, str]:
     if not math.isfinite(share):
         return False, "No metastases formed in this run: raise q_v or q_0."
     text = (
-        f"With q_v = {p['q_v']:.2g} and q_0 = {p['q_0']:.2g}, variants make {100 * share:.0f}% of the "
+        f"With q_v = {p['q_v']:.2g} and q_0 = {p['q_0']:.2g}, variants make {fmt.percent(share)} of the "
         "parent line's metastases."
     )
     if share > _HIGH:

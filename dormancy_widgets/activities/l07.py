@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..models import escape
+from ..widgets import fmt
 from . import Ask, Goal
 
 EXPLORER = "EscapeExplorer"
@@ -127,7 +128,7 @@ def _latest_start(ex: Any) -> tuple[bool, str]:
         return False, problem
     share = prevented_first_peak(p)
     text = (
-        f"Starting on day {p['therapy_start']:.0f}, the course prevents {100 * share:.0f}% of the "
+        f"Starting on day {p['therapy_start']:.0f}, the course prevents {fmt.percent(share)} of the "
         f"relapses due in the first {FIRST_PEAK_MONTHS:.0f} months."
     )
     if share < _TARGET:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..models import niche
+from ..widgets import fmt
 from . import Ask, Goal
 
 TITLE = "Seed, soil and niche"
@@ -118,8 +119,8 @@ def _pattern_goal(ex: Any) -> tuple[bool, str]:
     share = np.asarray(niche.flow_soil(_day(ex), **p)["lesions"], dtype=float)
     liver, lung = share[_LIVER], share[_LUNG]
     text = (
-        f"With equal delivery the liver has {100 * liver:.0f}% of the lesions "
-        f"and the lungs {100 * lung:.0f}%."
+        f"With equal delivery the liver has {fmt.percent(liver)} of the lesions "
+        f"and the lungs {fmt.percent(lung)}."
     )
     if liver < _LIVER_LOW:
         return False, text + " The liver needs at least 80%: raise soil_liver or lower the other soils."

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..models import spatial
+from ..widgets import fmt
 from . import Ask, Goal
 
 TITLE = "The angiogenic switch"
@@ -100,7 +101,7 @@ def _small_goal(ex: Any) -> tuple[bool, str]:
     if not s["dormant"]:
         return False, (
             f"The lesion is {d:.2f} mm across but still changing by more than "
-            f"{100 * spatial.DORMANT_CHANGE:.0f}% over the last {spatial.DORMANT_WINDOW:g} days: "
+            f"{fmt.percent(spatial.DORMANT_CHANGE)} over the last {spatial.DORMANT_WINDOW:g} days: "
             "it has not settled yet. Find settings where it levels off earlier."
         )
     return True, (

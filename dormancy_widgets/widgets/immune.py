@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..models import immune
-from . import palette
+from . import fmt, palette
 from .base import Explorer, band, ghost_line, line, make_figure, set_xy, window_xy
 
 __all__ = ["ImmuneExplorer", "branches", "equilibria_table", "sci"]
@@ -379,7 +379,7 @@ class ImmuneExplorer(Explorer):
         if s["suppressed"]:
             cut = (
                 f"Immunosuppression from day {p['t_supp']:.0f} cuts effector recruitment p "
-                f"by {100 * p['supp']:.0f}%"
+                f"by {fmt.percent(p['supp'])}"
             )
             if math.isnan(s["T_dormant"]):
                 cut += ", and the dormant state no longer exists."
@@ -396,7 +396,7 @@ class ImmuneExplorer(Explorer):
                 shrink = 1.0 - math.exp(-s["period_days"] / s["damping_days"])
                 text += (
                     f", approached in damped oscillations with a period of about {s['period_days']:.0f} days "
-                    f"(each swing about {100 * shrink:.0f}% smaller than the last)"
+                    f"(each swing about {fmt.percent(shrink)} smaller than the last)"
                 )
             text += "."
             if not s["dormant"]:

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..models import spatial
-from . import palette
+from . import fmt, palette
 from .base import Explorer, line, make_figure
 
 __all__ = ["STATE_COLOURS", "SwitchExplorer", "describe_frame", "lattice_png"]
@@ -108,7 +108,7 @@ def describe_frame(result: spatial.SpatialResult, j: int, forced: float | None =
     elif s["dormant"]:
         fate = (
             f"By day {end:g} it is <b>dormant</b>: {s['diameter_final_mm']:.2f} mm, changing by less "
-            f"than {100 * spatial.DORMANT_CHANGE:.0f}% over the last {spatial.DORMANT_WINDOW:g} days "
+            f"than {fmt.percent(spatial.DORMANT_CHANGE)} over the last {spatial.DORMANT_WINDOW:g} days "
             "while its cells still divide and die."
         )
     elif s["growth_mm_per_day_final"] > 0:
