@@ -500,6 +500,12 @@ def _tables(method: RungeKutta) -> tuple[list[np.ndarray], np.ndarray, np.ndarra
     return [np.asarray(a) for a in method.a], np.asarray(method.b), e
 
 
+def _combine(w: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``w @ rows`` summed row by row, so that every run's numbers are the same whatever the
+    width of the batch (a BLAS product blocks and rounds differently for different widths)."""
+    return (w[:, None] * rows).sum(axis=0)
+
+
 def _rk_step(
     method: RungeKutta,
     fun: BatchRHS,
@@ -518,20 +524,20 @@ def _rk_step(
     K[0] = f0
     ys = y
     for i, a in enumerate(a_rows):
-        ys = np.dot(a, flat[: i + 1]).reshape(m, n)
+        ys = _combine(a, flat[: i + 1]).reshape(m, n)
         ys *= hh
         ys += y
         K[i + 1] = fun(t + method.c[i] * hh, ys, args)
     if method.fsal:
         y_new, f_new = ys, K[-1]  # a view: the caller copies it out before the next step
     else:
-        y_new = np.dot(b, flat).reshape(m, n)
+        y_new = _combine(b, flat).reshape(m, n)
         y_new *= hh
         y_new += y
         f_new = fun(t + hh, y_new, args)
     err = None
     if want_err and e is not None:
-        err = np.dot(e, flat).reshape(m, n)
+        err = _combine(e, flat).reshape(m, n)
         err *= hh
     return _Step(y_new, f_new, err, K)
 
