@@ -46,8 +46,11 @@ def rk4(rhs: RHS, y0: Sequence[ArrayLike], t: ArrayLike, *, h: float) -> State:
     if not (h > 0 and math.isfinite(h)):
         raise ValueError(f"h = {h} is not allowed: the step must be a positive finite number")
     times = np.asarray(t, dtype=float)
-    y = tuple(np.asarray(v, dtype=float) for v in y0)
-    out: list[list[np.ndarray]] = [[v] for v in y]
+    # a single run steps with plain floats (numpy's 0-d arrays cost several times more per
+    # operation; the arithmetic, and so every number, is the same)
+    arrays = [np.asarray(v, dtype=float) for v in y0]
+    y: tuple[Any, ...] = tuple(float(v) if v.ndim == 0 else v for v in arrays)
+    out: list[list[Any]] = [[v] for v in y]
     for i in range(len(times) - 1):
         span = times[i + 1] - times[i]
         n = max(1, math.ceil(span / h - 1e-9)) if span > 0 else 0
@@ -63,7 +66,10 @@ def rk4(rhs: RHS, y0: Sequence[ArrayLike], t: ArrayLike, *, h: float) -> State:
         for o, v in zip(out, y):
             o.append(v)
     shape = np.broadcast_shapes(*(np.shape(v) for o in out for v in o))
-    return tuple(np.stack([np.broadcast_to(v, shape) for v in o[: len(times)]], axis=-1) for o in out)
+    return tuple(
+        np.moveaxis(np.array([np.broadcast_to(v, shape) for v in o[: len(times)]], dtype=float), 0, -1)
+        for o in out
+    )
 
 
 def choose_step(
