@@ -348,6 +348,41 @@ def test_dense_output_interpolates_between_steps_to_order_four():
         )
 
 
+def _decay_jac(t, y, a):
+    return (-a["k"])[None, None, :] * np.ones((1, 1, y.shape[1])), np.zeros_like(y)
+
+
+def test_rosenbrock_dense_output_is_second_order_and_needs_no_small_steps():
+    """ROS23's continuous extension: outputs inside a step agree with the landed solution at
+    the method's own accuracy; a stiff decay (k = 1000) costs no more steps than a slow one;
+    halving the steps cuts the interpolation error about four times (second order)."""
+    k = np.array([0.5, 1000.0])
+    t = np.linspace(0.0, 6.0, 601)
+    kw = {"args": {"k": k}, "method": solvers.ROS23, "jac": _decay_jac, "atol": 1e-5}
+    dense = solvers.solve(_decay, np.ones((1, 2)), t, dense_output=True, **kw)
+    np.testing.assert_allclose(dense.y[0, 0], np.exp(-0.5 * t), atol=2e-4)
+    assert np.all(np.abs(dense.y[0, 1, 60:]) < 1e-5)  # the stiff run has decayed and stays put
+    assert dense.steps.max() < 100 < 600
+    errs = []
+    for h in (0.2, 0.1):
+        s = solvers.solve(
+            _decay,
+            np.ones((1, 1)),
+            t,
+            args={"k": k[:1]},
+            method=solvers.ROS23,
+            jac=_decay_jac,
+            h=h,
+            dense_output=True,
+        )
+        nodes = np.isclose(np.remainder(t + 1e-12, h), 0.0, atol=1e-9)
+        landed = np.interp(t, t[nodes], s.y[0, 0, nodes])  # the step ends themselves
+        errs.append(np.max(np.abs(s.y[0, 0] - np.exp(-0.5 * t))))
+        # better than joining the step ends by straight lines (also second order)
+        assert errs[-1] < 0.25 * np.max(np.abs(landed - np.exp(-0.5 * t)))
+    assert 2.5 < errs[0] / errs[1] < 6
+
+
 def test_dense_output_fills_repeated_output_times_inside_a_step():
     """Repeated output times that fall inside one step each get the interpolated value."""
     k = np.array([0.3, 1.1, 2.5])

@@ -59,14 +59,17 @@ with the Dormand–Prince 5(4) pair (Dormand & Prince 1980, J Comput Appl Math 6
 step's error estimate in ln V and ln K stays below ``TOLERANCE`` (10⁻⁷), and a step never
 crosses a dose but lands on it, so g is smooth inside every step; outputs between steps come
 from the method's continuous extension (order 4, ``DENSE``). A run's
-result does not depend on its companions; against ``solve_ivp`` the relative error stays
+result does not depend on its companions (bit for bit); against ``solve_ivp`` the relative error stays
 below 10⁻⁶ (checked on random draws across the whole parameter box). What limits the speed
 is the model's fast mode: ln(V/K) relaxes at the rate b·V/K, which after a dose climbs to
 the drug's kill rate e·g (tens per day for TNP-470 and endostatin), and the 5th-order method
 needs about 20 steps a day under daily doses for 10⁻⁶. The explorer (``view=True``) uses
-the same method at ``VIEW_TOLERANCE``: within 1% over the whole parameter box (tested at
-its corners), less than a line's width. ``h`` asks for the classical Runge–Kutta method at
-a fixed step instead (``DEFAULT_STEP`` and ``DRUG_STEP`` keep 10⁻⁶ near the published fit).
+the same method at ``VIEW_TOLERANCE`` under a drug, and for an untreated tumour the
+L-stable Rosenbrock 2(3) pair (``solvers.ROS23``, with its continuous extension), whose
+steps the fast mode does not limit (about 2 times fewer and cheaper): within 1% over the
+whole parameter box either way (tested at its corners), less than a line's width. ``h``
+asks for the classical Runge–Kutta method at a fixed step instead (``DEFAULT_STEP`` and
+``DRUG_STEP`` keep 10⁻⁶ near the published fit).
 
 **Where the model is too simple.** V and K are volumes, not cells: the model has no single
 cells, no randomness and no extinction, so a regressing tumour shrinks towards zero for ever
@@ -147,6 +150,11 @@ DRUG_STEP = 0.005
 #: about half the steps it would if it stopped at each of the plot's output times.
 VIEW_METHOD = solvers.DOPRI5
 VIEW_TOLERANCE = 1e-4
+#: untreated runs in the explorer: no dose ever restarts the fast balance, and what bounds an
+#: explicit method is stability (b V/K of several per day), not accuracy; the L-stable
+#: Rosenbrock pair with its continuous extension takes 2-3 times fewer, cheaper steps
+VIEW_UNTREATED_METHOD = solvers.ROS23
+VIEW_UNTREATED_TOLERANCE = 1e-4
 
 #: 1 cm³ = 1000 mm³ (about 1e9 cells), the usual size of clinical detection (Udagawa 2008)
 DETECTABLE = units.CLINICAL_MM3
@@ -643,8 +651,11 @@ def _integrate(
     sched = _Schedule(flat)
     events = {"next_event": next_dose, "on_event": give_dose} if sched.any else {}
     if h is None:
-        if view:
-            method, tol, jac_kw = VIEW_METHOD, VIEW_TOLERANCE, {"jac": jac}
+        method: solvers.Method
+        if view and not sched.any:
+            method, tol, jac_kw = VIEW_UNTREATED_METHOD, VIEW_UNTREATED_TOLERANCE, {"jac": jac}
+        elif view:
+            method, tol, jac_kw = VIEW_METHOD, VIEW_TOLERANCE, {}
         else:
             method, tol, jac_kw = solvers.DOPRI5, TOLERANCE, {}
         sol = solvers.solve(

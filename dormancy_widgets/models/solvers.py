@@ -570,7 +570,7 @@ def _rosenbrock_step(
     y_new = y + hh * k2
     f_new = fun(t + hh, y_new, args)
     k3 = _solve_small(W, f_new - method.e32 * (k2 - f1) - 2.0 * (k1 - f0) + gh * dT)
-    return _Step(y_new, f_new, hh / 6.0 * (k1 - 2.0 * k2 + k3))
+    return _Step(y_new, f_new, hh / 6.0 * (k1 - 2.0 * k2 + k3), np.stack([k1, k2]))
 
 
 def _dense_values(
@@ -593,6 +593,24 @@ def _dense_values(
     if pos is not None:
         y0, r2, r3, r4, r5 = (a[:, pos] for a in (y0, r2, r3, r4, r5))
     values: np.ndarray = y0 + th * (r2 + (1 - th) * (r3 + th * (r4 + (1 - th) * r5)))
+    return values
+
+
+def _rosenbrock_dense(
+    gamma: float,
+    K: np.ndarray,
+    y0: np.ndarray,
+    hh: np.ndarray,
+    pos: np.ndarray | None,
+    th: np.ndarray,
+) -> np.ndarray:
+    """The Rosenbrock 2(3) pair's continuous extension (Shampine & Reichelt 1997, second
+    order): ``y0 + h (th (1 - th) k1 + th (th - 2 gamma) k2) / (1 - 2 gamma)``, which gives
+    ``y0`` at ``th = 0`` and the step's ``y0 + h k2`` at ``th = 1``."""
+    k1, k2 = hh * K[0], hh * K[1]
+    if pos is not None:
+        y0, k1, k2 = (a[:, pos] for a in (y0, k1, k2))
+    values: np.ndarray = y0 + (th * (1.0 - th) * k1 + th * (th - 2.0 * gamma) * k2) / (1.0 - 2.0 * gamma)
     return values
 
 
@@ -633,9 +651,10 @@ def solve(
     and ``args[...][rows]`` in place (a dose, a switch) and may return, per row, a largest
     next step (or None). Outputs at an event time show the state after the event.
     ``jac`` (for ``Rosenbrock``) returns the Jacobian and ``df/dt`` for the batch.
-    ``dense_output`` (for a method with a continuous extension, ``DOPRI5``): steps no longer
-    land on every output time; outputs inside a step are interpolated (order 4), so that
-    closely spaced outputs cost no steps. Events and the last output are still landed on.
+    ``dense_output`` (for a method with a continuous extension: ``DOPRI5``, order 4, and
+    ``ROS23``, order 2): steps no longer land on every output time; outputs inside a step are
+    interpolated, so that closely spaced outputs cost no steps. Events and the last output
+    are still landed on.
     """
     times = np.asarray(t_eval, dtype=float)
     y = np.array(y0, dtype=float)
@@ -653,9 +672,9 @@ def solve(
     if (next_event is None) != (on_event is None):
         raise ValueError("next_event and on_event go together: give both or neither")
     d_w = method.dense if isinstance(method, RungeKutta) else None
-    if dense_output and d_w is None:
+    if dense_output and isinstance(method, RungeKutta) and d_w is None:
         raise ValueError(f"{method.name} has no continuous extension: dense_output is not available")
-    dense = dense_output and d_w is not None
+    dense = dense_output
     d_arr = np.asarray(d_w if d_w is not None else (), dtype=float)
     w = None if weights is None else np.asarray(weights, dtype=float).reshape(m, 1) / atol
     span = float(times[-1] - times[0])
@@ -701,7 +720,7 @@ def solve(
                 assert jac is not None  # checked above
                 st = _rosenbrock_step(method, fun, jac, t, y, f0, hh, run_args)
             # ---- accept or reject, next step
-            err = st.err
+            err = None if fixed else st.err  # a fixed step is taken as given
             if err is None:
                 ok = np.ones(n, dtype=bool)
                 h_next = h_run
@@ -737,9 +756,16 @@ def solve(
                         k_all += k_out[pend][pos]
                         run = pend[pos]
                     th = ((times[k_all] - t[run]) / hh[run])[None]
-                    out[:, rows[run], k_all] = _dense_values(
-                        d_arr, K[:, :, pend], y[:, pend], st.y[:, pend], hh[pend], pos, th
-                    )
+                    if isinstance(method, Rosenbrock):
+                        assert st.K is not None
+                        values = _rosenbrock_dense(
+                            method.gamma, st.K[:, :, pend], y[:, pend], hh[pend], pos, th
+                        )
+                    else:
+                        values = _dense_values(
+                            d_arr, K[:, :, pend], y[:, pend], st.y[:, pend], hh[pend], pos, th
+                        )
+                    out[:, rows[run], k_all] = values
                     k_out[pend] = k_hi
                     t_out[pend] = t_pad[k_hi]
             np.copyto(t, target, where=landed)
