@@ -206,11 +206,13 @@ def main(names=None) -> dict[str, dict[str, float]]:
             if r["release_n"]
             else f"{0:12d} {'-':>8s} {'-':>8s} {RELEASE_TARGET_MS:5.0f}ms     "
         )
-        print(
-            f"{name:26s} {live} {rel} {r['live_cpu_p95_ms']:10.1f}ms {r['live_model_share']:5.0%}  "
-            f"{r['slowest_live']} ({r['slowest_live_ms']:.0f} ms)",
-            flush=True,
+        cpu = (
+            f"{r['live_cpu_p95_ms']:10.1f}ms {r['live_model_share']:5.0%}  "
+            f"{r['slowest_live']} ({r['slowest_live_ms']:.0f} ms)"
+            if r["live_n"]
+            else f"{'-':>12s} {'-':>5s}  (no control updates while dragged)"
         )
+        print(f"{name:26s} {live} {rel} {cpu}", flush=True)
     print(f"after: {_load()}")
     print("live CPU p95: processor time of the live moves (wall time minus waiting for a shared core);")
     print("model: the share of that processor time spent in the model call (the rest: marks, text, messages)")
