@@ -462,15 +462,24 @@ class ExplorerUI:
         raise AssertionError("no slider changed both the plotted path and the readout")
 
     def latency(self, slider: int, key: str, repeats: int = 10, settle_ms: int = 150) -> list[float]:
-        """Key press -> first redraw of a plotted path, in ms, ``repeats`` times (alternating keys)."""
+        """Key press -> first redraw of a plotted path, in ms, ``repeats`` times.
+
+        Every press moves the slider one step further in the same direction, so every sample
+        is a setting the explorer has not run before (pressing back and forth would measure
+        runs the explorer keeps, which a student dragging on does not meet)."""
         h = self.sliders().nth(slider)
         h.focus()
-        other = {"ArrowRight": "ArrowLeft", "ArrowLeft": "ArrowRight"}[key]
+        # towards the end with room for every press (noUiSlider's handle states its range)
+        low, now, high = (float(h.get_attribute(f"aria-value{a}") or "nan") for a in ("min", "now", "max"))
+        if now - low > high - now:
+            key = "ArrowLeft"
+        elif high - now > now - low:
+            key = "ArrowRight"
         out = []
-        for k in range(repeats):
+        for _ in range(repeats):
             self.page.wait_for_timeout(settle_ms)
             self.handle.evaluate(_JS_ARM_LATENCY)
-            h.press(other if k % 2 else key)
+            h.press(key)
             self.page.wait_for_function(
                 "() => window.__dwLatency.t1 !== null && window.__dwLatency.t0 !== null", timeout=10_000
             )
