@@ -114,7 +114,10 @@ PREDICTIONS = {
         ),
         options=FATE,
         actual=lambda ex: fate(ex.params, _days_of(ex)),
-        note="Look at where the solid line V ends on the left plot, and at the faded untreated line.",
+        note=(
+            "Look at where the solid line V ends on the first plot (V and K over time), and at "
+            "the faded untreated line."
+        ),
     ),
 }
 

@@ -75,7 +75,7 @@ PREDICTIONS = {
         options=_ORIGIN_OPTIONS,
         actual=_origin,
         note=(
-            "Read the right plot (founder clones ranked by their share of the metastases, against "
+            "Read the second plot (founder clones ranked by their share of the metastases, against "
             "the diagonal of equal shares) and the last sentence of the readout."
         ),
     ),

@@ -78,8 +78,8 @@ PREDICTIONS = {
         options=_WAVE_OPTIONS,
         actual=_waves,
         note=(
-            "Read the solid curve of the left plot over the first 48 months: where does it rise, "
-            "where does it fall? The shaded bands are the published peak windows."
+            "Read the solid curve of the first plot (the hazard) over the first 48 months: where "
+            "does it rise, where does it fall? The shaded bands are the published peak windows."
         ),
     ),
     "immune": Ask(

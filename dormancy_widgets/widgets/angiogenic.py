@@ -25,7 +25,7 @@ import numpy as np
 from ..models import angiogenic
 from ..models.params import validate
 from . import palette
-from .base import Explorer, ScaleSwitch, TimeSpan, ghost_line, line, make_figure, set_xy, view_slider
+from .base import Explorer, ScaleSwitch, TimeSpan, dots, ghost_line, line, make_figure, set_xy, view_slider
 
 __all__ = ["AngiogenicExplorer", "describe_run", "fmt_mm3"]
 
@@ -147,15 +147,8 @@ class AngiogenicExplorer(Explorer):
             xs, ys, color=palette.VERMILLION, dash="dashed", width=3, label="K, vessel support"
         )
         self.V_line = line(xs, ys, color=palette.BLUE, width=4, label="V, tumour")
-        self.doses = bq.Scatter(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales={"x": xs, "y": ys},
-            marker="triangle-up",
-            colors=[palette.ORANGE],
-            default_size=40,
-            labels=["dose"],
-            display_legend=True,
+        self.doses = dots(
+            xs, ys, color=palette.ORANGE, marker="triangle-up", size=40, labels=["dose"], display_legend=True
         )
         fig_t.marks = [self.detect, self.ref_V, self.ghost_V, self.K_line, self.V_line, self.doses]
         fig_t.legend_location = "top-left"

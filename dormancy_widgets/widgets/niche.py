@@ -31,7 +31,7 @@ STAGES = (
     ("delivered", palette.SKY_BLUE),
     ("arrested", palette.BLUE),
     ("dormant now", palette.ORANGE),
-    ("growing lesions now", palette.VERMILLION),
+    ("growing now", palette.VERMILLION),
 )
 #: floor of the log count axis: a bar at this height means none
 _FLOOR = 0.5
@@ -99,7 +99,7 @@ class NicheExplorer(Explorer):
         xs = bq.OrdinalScale(domain=list(range(len(organs))))
         self._count_scale = bq.LogScale(min=_FLOOR, max=1e5)
         fig, _, _ = make_figure(
-            "Per organ: cells delivered, arrested, dormant, growing",
+            "Cells and lesions in each organ",
             "organ",
             "cells or lesions (log scale)",
             x_scale=xs,
