@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from dormancy_widgets.activities import l01, l05, l06, l07, l08
+from dormancy_widgets.activities import l01, l05, l06, l07, l08, l09
 from dormancy_widgets.models import escape, growth
 
 
@@ -50,3 +50,10 @@ def test_lesson08_ratios_are_the_models_lesion_shares():
     ratio = l08.lesion_ratios()
     assert ratio["bone"] > 1.0 > ratio["liver"]
     assert ratio["bone"] == pytest.approx(36.6 / 17.4, rel=0.15)
+
+
+def test_lesson09_dormant_lesions_turn_over_faster():
+    ratio = l09.turnover_ratios()
+    assert ratio["death"] == pytest.approx(3.0, rel=0.25)
+    assert ratio["birth"] > 1.0  # the thin rim of the dormant lesion divides fast (the lesson says so)
+    assert l09.turnover_ratios() == ratio  # one seed, one answer

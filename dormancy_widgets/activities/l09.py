@@ -129,3 +129,18 @@ CHALLENGES = {
         solution={"lysis": 0.2},
     ),
 }
+
+
+def turnover_ratios(
+    seed: int = 9, force_day: float = 60.0, window: tuple[float, float] = (120.0, 160.0)
+) -> dict[str, float]:
+    """Deaths and births per living cell per day, dormant lesion : growing lesion, over ``window``.
+
+    The same lesion is run twice with one seed: without the switch, and with the switch forced
+    on ``force_day``. The model was tuned to the plateau's size, not to these ratios.
+    """
+    runs = spatial.simulate(
+        np.arange(0.0, window[1] + 1.0), seed=seed, force_at=np.array([np.inf, force_day])
+    )
+    rates = runs.turnover(*window)
+    return {k: float(rates[f"{k}_rate"][0] / rates[f"{k}_rate"][1]) for k in ("death", "birth")}
