@@ -7,7 +7,8 @@ import bqplot as bq
 import numpy as np
 import pytest
 
-from dormancy_widgets.widgets import fmt
+import dormancy_widgets.widgets as widgets_package
+from dormancy_widgets.widgets import EXPLORERS, fmt
 from dormancy_widgets.widgets.base import (
     ScaleSwitch,
     TimeSpan,
@@ -191,3 +192,23 @@ def test_number_and_percent_of_the_smallest_floats():
     assert fmt.number(5e-324) == "4.941×10⁻³²⁴"
     assert fmt.percent(1e-322) == "9.9×10⁻³²¹%"
     assert fmt.number(9.9996e-5) == "1×10⁻⁴" and fmt.number(999_999.6) == "1×10⁶"
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_legend_entry_is_also_written_as_text_for_narrow_screens(name):
+    """On a phone the plots' own legends are hidden (they would cover the data) and the same
+    entries are shown as text under each plot: every label, in its mark's colour."""
+    import html
+
+    from dormancy_widgets.widgets.base import legend_html
+
+    ex = getattr(widgets_package, name)()
+    assert len(ex.legends) == len(ex.figures)
+    for fig, key in zip(ex.figures, ex.legends):
+        marks = [m for m in fig.marks if getattr(m, "display_legend", False)]
+        shown = [(m, str(t)) for m in marks for t in m.labels or ()]
+        assert key.value == legend_html(fig)
+        assert (key.value == "") == (not shown)
+        for mark, text in shown:
+            assert html.escape(text) in key.value
+            assert str(mark.colors[0]) in key.value

@@ -88,7 +88,11 @@ _CSS = f"""
 @container dw (min-width: 620px) and (max-width: 873px) {{
   .dw-explorer .dw-controls {{ grid-template-columns: 1fr 1fr; }}
 }}
+.dw-explorer .dw-legend {{ display: none; }}
 @container dw (max-width: 520px) {{
+  /* a phone: the plot's own legend would cover its data; the same keys go below it as text */
+  .dw-explorer .bqplot g.g_legend {{ display: none; }}
+  .dw-explorer .dw-legend {{ display: block; margin: 0 0 4px 8px; }}
   .dw-explorer .bqplot .mainheading {{ font-size: 15px !important; }}
   .dw-explorer .bqplot .tick text, .dw-explorer .bqplot text.legendtext {{ font-size: 13px !important; }}
   .dw-explorer .dw-title {{ font-size: 18px; }}
@@ -131,6 +135,12 @@ _CSS = f"""
   clip-path: inset(50%); white-space: normal !important; margin: 0; padding: 0; border: 0;
 }}
 .dw-explorer .dw-figure {{ position: relative; }}
+.dw-explorer .dw-keys {{
+  display: flex; flex-flow: row wrap; gap: 2px 14px; font-size: 14px; line-height: 1.3;
+}}
+.dw-explorer .dw-key {{ display: inline-flex; align-items: center; gap: 6px; }}
+.dw-explorer .dw-swatch {{ display: inline-block; width: 20px; height: 12px; flex: none; }}
+.dw-explorer .dw-swatch.dw-line {{ height: 0; border-top-width: 3px; }}
 .jupyter-widgets.widget-button:not([style*="width"]) {{ width: auto; }}
 .dw-explorer .widget-button, .dw-explorer .widget-toggle-button {{
   text-overflow: clip; overflow: visible; flex-shrink: 0; max-width: none;
@@ -644,6 +654,31 @@ def _normalized(values: np.ndarray, scale: bq.Scale, extent: tuple[float, float]
         return (values - lo) / (hi - lo)
 
 
+_DASH = {"dashed": "dashed", "dash_dotted": "dashed", "dotted": "dotted"}
+
+
+def legend_html(fig: bq.Figure) -> str:
+    """The figure's legend as text: a swatch and a label per entry of every mark shown in it.
+
+    On a narrow screen (a phone) this replaces the plot's own legend, which would cover the
+    data there; elsewhere it is hidden (see ``_CSS``)."""
+    keys = []
+    for mark in fig.marks:
+        if not (getattr(mark, "display_legend", False) and getattr(mark, "labels", None)):
+            continue
+        colors = list(getattr(mark, "colors", None) or [palette.INK])
+        line_mark = isinstance(mark, bq.Lines) and getattr(mark, "fill", "none") == "none"
+        style = _DASH.get(str(getattr(mark, "line_style", "solid")), "solid")
+        for i, text in enumerate(mark.labels):
+            color = html.escape(str(colors[i % len(colors)]))
+            if line_mark:
+                swatch = f"<span class='dw-swatch dw-line' style='border-top: 3px {style} {color}'></span>"
+            else:
+                swatch = f"<span class='dw-swatch' style='background: {color}'></span>"
+            keys.append(f"<span class='dw-key'>{swatch}{html.escape(str(text))}</span>")
+    return f"<div class='dw-keys'>{''.join(keys)}</div>" if keys else ""
+
+
 def _place_legend(fig: bq.Figure) -> None:
     """Move the legend to the corner of the plot that holds the fewest plotted points.
 
@@ -1125,6 +1160,10 @@ class Explorer(widgets.VBox):
         plain = html.unescape(_TAGS.sub("", summary))
         for i, (fig, alt) in enumerate(zip(self.figures, self.alts)):
             alt.value = html.escape(self.alt_text(i, fig, plain))
+        for fig, key in zip(self.figures, getattr(self, "legends", ())):
+            keys = legend_html(fig)
+            if key.value != keys:
+                key.value = keys
         self.last_update_ms = (time.perf_counter() - start) * 1e3
 
     # ----------------------------------------------------------------- internals
@@ -1281,8 +1320,12 @@ class Explorer(widgets.VBox):
             layout=widgets.Layout(flex_flow="row wrap"),
         )
         figures = []
+        self.legends = []
         for fig, alt in zip(self.figures, self.alts):
-            box = widgets.VBox([fig, alt])
+            key = widgets.HTML(legend_html(fig))
+            key.add_class("dw-legend")
+            self.legends.append(key)
+            box = widgets.VBox([fig, key, alt])
             box.add_class("dw-figure")
             figures.append(box)
         figure_row = widgets.Box(figures)
