@@ -8,6 +8,29 @@ from scipy.stats import chisquare
 from dormancy_widgets.models import solvers
 
 
+def _lotka_volterra(a, x, z):
+    """Prey x and predators z with prey growth rate a (a number or one per run)."""
+    return a * x - 0.4 * x * z, 0.3 * x * z - 0.9 * z
+
+
+def _lv_batch(t, y, p):
+    return np.stack(_lotka_volterra(p["a"], y[0], y[1]))
+
+
+def _lv_reference(a, t, tol):
+    """solve_ivp's DOP853 at a tight tolerance from (2, 1): the reference for one run."""
+    ref = solve_ivp(
+        lambda t, y: _lotka_volterra(a, *y),
+        (t[0], t[-1]),
+        [2.0, 1.0],
+        t_eval=t,
+        rtol=tol,
+        atol=tol,
+        method="DOP853",
+    )
+    return ref.y
+
+
 def test_rk4_exponential_decay_batch():
     k = np.linspace(0.1, 2.0, 50)
     t = np.linspace(0, 5, 11)
@@ -25,25 +48,12 @@ def test_rk4_error_falls_as_h_to_the_fourth():
 def test_rk4_matches_solve_ivp_on_a_nonlinear_system():
     # Lotka-Volterra with a batch of prey growth rates
     a = np.array([0.8, 1.0, 1.3])
-
-    def f(t, y):
-        x, z = y
-        return (a * x - 0.4 * x * z, 0.3 * x * z - 0.9 * z)
-
     t = np.linspace(0, 20, 41)
-    x, z = solvers.rk4(f, (np.full(3, 2.0), np.full(3, 1.0)), t, h=0.01)
+    x, z = solvers.rk4(lambda t, y: _lotka_volterra(a, *y), (np.full(3, 2.0), np.full(3, 1.0)), t, h=0.01)
     for i, ai in enumerate(a):
-        ref = solve_ivp(
-            lambda t, y, ai=ai: [ai * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]],
-            (0, 20),
-            [2.0, 1.0],
-            t_eval=t,
-            rtol=1e-12,
-            atol=1e-12,
-            method="DOP853",
-        )
-        np.testing.assert_allclose(x[i], ref.y[0], rtol=1e-7)
-        np.testing.assert_allclose(z[i], ref.y[1], rtol=1e-7)
+        ref = _lv_reference(ai, t, 1e-12)
+        np.testing.assert_allclose(x[i], ref[0], rtol=1e-7)
+        np.testing.assert_allclose(z[i], ref[1], rtol=1e-7)
 
 
 def test_choose_step_meets_its_tolerance():
@@ -147,42 +157,27 @@ def test_solve_dopri5_exponential_batch_with_own_steps():
 def test_a_run_is_the_same_bit_for_bit_in_a_batch_of_any_width(method):
     """The stages are combined row by row, not by a BLAS product whose rounding depends on the
     width of the batch: a run alone and the same run among 1, 6 or 1,000 others agree exactly."""
-
-    def f(t, y, p):
-        return np.stack([p["a"] * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]])
-
     t = np.linspace(0.0, 20.0, 41)
     kw = {"method": method, "h": np.full(1, 0.05)} if method is solvers.RK4 else {"atol": 1e-9}
-    alone = solvers.solve(f, np.array([[2.0], [1.0]]), t, args={"a": np.array([1.1])}, **kw)
+    alone = solvers.solve(_lv_batch, np.array([[2.0], [1.0]]), t, args={"a": np.array([1.1])}, **kw)
     for width in (2, 7, 1001):
         a = np.linspace(0.7, 1.5, width)
         a[width // 2] = 1.1
         if method is solvers.RK4:
             kw["h"] = np.full(width, 0.05)
-        sol = solvers.solve(f, np.vstack([np.full(width, 2.0), np.ones(width)]), t, args={"a": a}, **kw)
+        y0 = np.vstack([np.full(width, 2.0), np.ones(width)])
+        sol = solvers.solve(_lv_batch, y0, t, args={"a": a}, **kw)
         np.testing.assert_array_equal(sol.y[:, width // 2], alone.y[:, 0])
 
 
 def test_solve_matches_solve_ivp_on_a_nonlinear_system():
     a = np.array([0.8, 1.0, 1.3])
-
-    def f(t, y, p):
-        return np.stack([p["a"] * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]])
-
     t = np.linspace(0, 20, 41)
-    sol = solvers.solve(f, np.array([[2.0] * 3, [1.0] * 3]), t, args={"a": a}, atol=1e-11, rtol=1e-11)
+    y0 = np.array([[2.0] * 3, [1.0] * 3])
+    sol = solvers.solve(_lv_batch, y0, t, args={"a": a}, atol=1e-11, rtol=1e-11)
     for i, ai in enumerate(a):
-        ref = solve_ivp(
-            lambda t, y, ai=ai: [ai * y[0] - 0.4 * y[0] * y[1], 0.3 * y[0] * y[1] - 0.9 * y[1]],
-            (0, 20),
-            [2.0, 1.0],
-            t_eval=t,
-            rtol=1e-13,
-            atol=1e-13,
-            method="DOP853",
-        )
-        np.testing.assert_allclose(sol.y[:, i], ref.y, rtol=1e-8)
-    rk4 = solvers.solve(f, np.array([[2.0] * 3, [1.0] * 3]), t, args={"a": a}, method=solvers.RK4, h=0.01)
+        np.testing.assert_allclose(sol.y[:, i], _lv_reference(ai, t, 1e-13), rtol=1e-8)
+    rk4 = solvers.solve(_lv_batch, y0, t, args={"a": a}, method=solvers.RK4, h=0.01)
     np.testing.assert_allclose(rk4.y, sol.y, rtol=1e-7)
 
 
