@@ -87,32 +87,14 @@ _JS_SHOWN = """() => {
         h => h.getAttribute('aria-valuetext') || '');
     return [msg.trim(), values];
 }"""
-# key press (capture phase) -> first change of a plotted path's `d`
-_JS_ARM = """() => {
-    if (!window.__dwLat) {
-        window.__dwLat = {armed: false, t0: null, t1: null};
-        document.addEventListener('keydown', () => {
-            const s = window.__dwLat;
-            if (s.armed) { s.t0 = performance.now(); s.armed = false; }
-        }, true);
-        const obs = new MutationObserver((recs) => {
-            const s = window.__dwLat;
-            if (s.t0 !== null && s.t1 === null && recs.some(m => m.attributeName === 'd')) {
-                s.t1 = performance.now();
-            }
-        });
-        const root = document.querySelector('.dw-explorer');
-        root.querySelectorAll('.bqplot').forEach(
-            f => obs.observe(f, {subtree: true, attributes: true, attributeFilter: ['d']}));
-    }
-    Object.assign(window.__dwLat, {armed: true, t0: null, t1: null});
-}"""
+# key press -> first redraw of a plotted path (the browser tests' probe)
+_JS_ARM = (Path(__file__).resolve().parents[1] / "tools" / "latency-probe.js").read_text()
 _JS_NAV = (
     "() => { const n = performance.getEntriesByType('navigation')[0];"
     " return [n.responseEnd / 1000, n.domContentLoadedEventEnd / 1000]; }"
 )
-_JS_DONE = "() => window.__dwLat.t0 !== null && window.__dwLat.t1 !== null"
-_JS_READ = "() => window.__dwLat.t1 - window.__dwLat.t0"
+_JS_DONE = "() => window.__dwLatency.t0 !== null && window.__dwLatency.t1 !== null"
+_JS_READ = "() => window.__dwLatency.t1 - window.__dwLatency.t0"
 
 
 # ---------------------------------------------------------------------- small helpers

@@ -359,27 +359,8 @@ _JS_ANY_CHANGE = f"""([root, paths, readout]) => {{
     const text = r ? r.innerText.trim() : '';
     return JSON.stringify(now) !== JSON.stringify(paths) || text !== readout;
 }}"""
-# time from the key press (keydown, capture phase) to the first change of a plotted path's `d`
-_JS_ARM_LATENCY = """(root) => {
-    if (!window.__dwLatency) {
-        window.__dwLatency = {armed: false, t0: null, t1: null};
-        document.addEventListener('keydown', () => {
-            const s = window.__dwLatency;
-            if (s.armed) { s.t0 = performance.now(); s.armed = false; }
-        }, true);
-        const obs = new MutationObserver((records) => {
-            const s = window.__dwLatency;
-            if (s.t0 !== null && s.t1 === null && records.some(m => m.attributeName === 'd')) {
-                s.t1 = performance.now();
-            }
-        });
-        root.querySelectorAll('.bqplot').forEach(
-            f => obs.observe(f, {subtree: true, attributes: true, attributeFilter: ['d']}));
-    }
-    window.__dwLatency.armed = true;
-    window.__dwLatency.t0 = null;
-    window.__dwLatency.t1 = null;
-}"""
+# time from the key press to the first redraw of a plotted path (shared with bench_classroom)
+_JS_ARM_LATENCY = (REPO / "tools" / "latency-probe.js").read_text()
 
 
 class ExplorerUI:
